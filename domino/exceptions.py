@@ -1,0 +1,334 @@
+"""Every exception the client raises, in one tree.
+
+::
+
+    DominoException
+    ├── ReloginRequiredException            HTTP 409 ("log in again"); *not* a requests error,
+    │                                       so loops that tolerate RequestException never hide it
+    ├── DominoHTTPError (+ requests.HTTPError)
+    │   ├── BadRequestError                 400
+    │   ├── UnauthorizedError               401
+    │   ├── ForbiddenError                  403
+    │   ├── NotFoundError                   404
+    │   ├── RateLimitedError                429
+    │   └── ServerError                     5xx
+    ├── ConfigurationError
+    │   ├── MissingHostError (+ AssertionError)        no host argument and no DOMINO_API_HOST
+    │   ├── InvalidProjectError (+ ValueError)         project string is not "owner/name"
+    │   ├── InvalidProxyError (+ RuntimeError)         DOMINO_API_PROXY / api_proxy malformed
+    │   ├── NoCredentialsError (+ RuntimeError)        nothing in the credential chain matched
+    │   └── InvalidSettingError (+ ValueError)         a DOMINO_* variable has a bad value
+    ├── UnsupportedDominoVersionError      deployment older than the client needs
+    ├── PollTimeoutError (+ TimeoutError, polling2.TimeoutException)
+    ├── PollRetriesExceededError           too many consecutive failed status polls
+    ├── RunFailedException                 a waited-on run/job ended in a non-Succeeded status
+    ├── DatasetUploadError (+ RuntimeError)
+    └── the public client's names: ProjectNotFoundException, UserNotFoundException,
+        DatasetExistsException, DatasetNotFoundException, HardwareTierNotFoundException,
+        EnvironmentNotFoundException, CommitNotFoundException, RunNotFoundException,
+        OnDemandSparkClusterNotSupportedException, ExternalVolumeMountsNotSupportedException,
+        UnsupportedFieldException, MalformedInputException (+ ValueError),
+        MissingRequiredFieldException, UnsupportedOperationException
+
+Where the public ``dominodatalab`` client raised a builtin (``AssertionError``, ``ValueError``,
+``RuntimeError``, ``requests.HTTPError``, ``polling2.TimeoutException``) the exception here also
+subclasses that type, so existing ``except`` clauses keep working.
+
+Messages never contain API keys or tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polling2
+import requests
+
+__all__ = [
+    "BadRequestError",
+    "CommitNotFoundException",
+    "ConfigurationError",
+    "DatasetExistsException",
+    "DatasetNotFoundException",
+    "DatasetUploadError",
+    "DominoException",
+    "DominoHTTPError",
+    "EnvironmentNotFoundException",
+    "ExternalVolumeMountsNotSupportedException",
+    "ForbiddenError",
+    "HardwareTierNotFoundException",
+    "InvalidProjectError",
+    "InvalidProxyError",
+    "InvalidSettingError",
+    "MalformedInputException",
+    "MissingHostError",
+    "MissingRequiredFieldException",
+    "NoCredentialsError",
+    "NotFoundError",
+    "OnDemandSparkClusterNotSupportedException",
+    "PollRetriesExceededError",
+    "PollTimeoutError",
+    "ProjectNotFoundException",
+    "RateLimitedError",
+    "ReloginRequiredException",
+    "RunFailedException",
+    "RunNotFoundException",
+    "ServerError",
+    "UnauthorizedError",
+    "UnsupportedDominoVersionError",
+    "UnsupportedFieldException",
+    "UnsupportedOperationException",
+    "UserNotFoundException",
+    "exception_for_status",
+]
+
+
+class DominoException(Exception):
+    """Base class of every exception raised by this library."""
+
+
+# --------------------------------------------------------------------------- HTTP status errors
+
+
+class _HTTPDetails:
+    """Mixin holding what went wrong on the wire (never any credential)."""
+
+    status_code: int | None
+    method: str | None
+    url: str | None
+    server_message: str | None
+
+    def _set_details(
+        self,
+        status_code: int | None,
+        method: str | None,
+        url: str | None,
+        server_message: str | None,
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.server_message = server_message
+
+
+class DominoHTTPError(_HTTPDetails, DominoException, requests.HTTPError):
+    """The server answered with an error status.
+
+    Also a :class:`requests.HTTPError`, which is what the public client let through.
+    ``response`` and ``request`` are the ``requests`` objects, as on any ``HTTPError``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        server_message: str | None = None,
+        response: requests.Response | None = None,
+        request: Any = None,
+    ) -> None:
+        requests.HTTPError.__init__(self, message, response=response, request=request)
+        self._set_details(status_code, method, url, server_message)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class BadRequestError(DominoHTTPError):
+    """HTTP 400: the server rejected the request's content."""
+
+
+class UnauthorizedError(DominoHTTPError):
+    """HTTP 401: missing or invalid credentials."""
+
+
+class ForbiddenError(DominoHTTPError):
+    """HTTP 403: the credentials are valid but not allowed to do this."""
+
+
+class NotFoundError(DominoHTTPError):
+    """HTTP 404."""
+
+
+class RateLimitedError(DominoHTTPError):
+    """HTTP 429: too many requests (after retries were exhausted)."""
+
+
+class ServerError(DominoHTTPError):
+    """HTTP 5xx (after retries were exhausted, where retrying was safe)."""
+
+
+class ReloginRequiredException(_HTTPDetails, DominoException):
+    """HTTP 409: Domino's temporary credentials expired; log in again.
+
+    Deliberately *not* a ``requests`` exception (as in the public client), so that code which
+    tolerates transient ``RequestException`` errors does not silently swallow it.
+    """
+
+    def __init__(
+        self,
+        message: str = "Temporary credentials expired",
+        *,
+        status_code: int | None = 409,
+        method: str | None = None,
+        url: str | None = None,
+        server_message: str | None = None,
+        response: requests.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.response = response
+        self._set_details(status_code, method, url, server_message)
+
+
+_STATUS_CLASSES: dict[int, type[DominoHTTPError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    429: RateLimitedError,
+}
+
+
+def exception_for_status(status_code: int) -> type[DominoHTTPError]:
+    """The exception class for an error status other than 409."""
+    if status_code in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status_code]
+    if status_code >= 500:
+        return ServerError
+    return DominoHTTPError
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+class ConfigurationError(DominoException):
+    """The client was set up with missing or malformed settings."""
+
+
+class MissingHostError(ConfigurationError, AssertionError):
+    """No host argument and no ``DOMINO_API_HOST`` (the public client used ``assert``)."""
+
+
+class InvalidProjectError(ConfigurationError, ValueError):
+    """The project string is not of the form ``owner/project``."""
+
+
+class InvalidProxyError(ConfigurationError, RuntimeError):
+    """The API proxy address does not end in ``host:port``."""
+
+
+class NoCredentialsError(ConfigurationError, RuntimeError):
+    """No credential provider in the chain found anything to authenticate with."""
+
+
+class InvalidSettingError(ConfigurationError, ValueError):
+    """A ``DOMINO_*`` environment variable or client setting has an unusable value."""
+
+
+class UnsupportedDominoVersionError(DominoException):
+    """The Domino deployment is older than the feature (or this client) requires."""
+
+
+# --------------------------------------------------------------------------- waiting
+
+
+class PollTimeoutError(DominoException, TimeoutError, polling2.TimeoutException):
+    """A ``*_blocking`` wait ran past its deadline.
+
+    A :class:`TimeoutError`, and also the ``polling2.TimeoutException`` that the public
+    client's ``job_start_blocking`` raised.
+    """
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        Exception.__init__(self, message)
+        self.values: Any = None
+        self.last = last
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PollRetriesExceededError(DominoException):
+    """Too many consecutive status polls failed with transient errors."""
+
+
+class RunFailedException(DominoException):
+    """A run or job that was waited on ended in a status other than ``Succeeded``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str | None = None,
+        status: str | None = None,
+        output_tail: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.status = status
+        self.output_tail = output_tail
+
+
+class RunNotFoundException(DominoException):
+    """A run id is not (yet) visible on the server."""
+
+
+class DatasetUploadError(DominoException, RuntimeError):
+    """A dataset upload could not complete; the upload session was cancelled."""
+
+
+# --------------------------------------------------------------------------- public client names
+
+
+class ProjectNotFoundException(DominoException):
+    """The ``owner/project`` could not be found."""
+
+
+class UserNotFoundException(DominoException):
+    """No user matches the given user name or email."""
+
+
+class DatasetExistsException(DominoException):
+    """A dataset of that name already exists in the project."""
+
+
+class DatasetNotFoundException(DominoException):
+    """No dataset with that id in the project."""
+
+
+class HardwareTierNotFoundException(DominoException):
+    """The hardware tier id or name is unknown (or the name is ambiguous)."""
+
+
+class EnvironmentNotFoundException(DominoException):
+    """The compute environment id is not usable in the project."""
+
+
+class CommitNotFoundException(DominoException):
+    """The commit id is not among the project's commits."""
+
+
+class OnDemandSparkClusterNotSupportedException(DominoException):
+    """On-demand Spark needs Domino 4.2.0 or newer."""
+
+
+class ExternalVolumeMountsNotSupportedException(DominoException):
+    """External volume mounts need Domino 4.3.3 or newer."""
+
+
+class UnsupportedFieldException(DominoException):
+    """A field is not supported by this Domino version."""
+
+
+class MalformedInputException(DominoException, ValueError):
+    """An argument is malformed (bad spark settings, cluster type, blob path, ...)."""
+
+
+class MissingRequiredFieldException(DominoException):
+    """A required field is missing from compute-cluster or spark properties."""
+
+
+class UnsupportedOperationException(DominoException):
+    """The operation is not supported."""
