@@ -1,0 +1,1 @@
+"""domino-server: a local, Domino-compatible REST API server (extra ``server``)."""
