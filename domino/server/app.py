@@ -1,0 +1,77 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from domino.server import uploads
+from domino.server.errors import install_handlers
+from domino.server.middleware import CollapseSlashesMiddleware
+from domino.server.routers import meta
+from domino.server.services import Services
+from domino.server.store import Store
+
+log = logging.getLogger(__name__)
+
+UsersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
+
+
+def _iter_users(users: UsersArg) -> list[tuple[str, str]]:
+    if users is None:
+        return []
+    if isinstance(users, Mapping):
+        return list(users.items())
+    return [(name, key) for name, key in users]
+
+
+def create_app(
+    data_dir: Path | str,
+    *,
+    workers: int | None = None,
+    users: UsersArg = None,
+    stop_grace: float = 5.0,
+) -> FastAPI:
+    """Build the server for ``data_dir``.
+
+    ``users`` (name → API key) are created if missing and given that key; a user called
+    ``admin``, or the first user of an empty store, is an administrator. ``workers`` bounds the
+    number of executions running at once (default: number of CPUs). ``stop_grace`` is how long
+    a stopped execution gets between SIGTERM and SIGKILL.
+    """
+    store = Store(data_dir)
+    for name, key in _iter_users(users):
+        store.add_user(name, key, is_admin=name == "admin" or store.count_users() == 0)
+    services = Services.build(store, workers=workers, stop_grace=stop_grace)
+    runner = services.runner
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner.recover_interrupted()
+        uploads.expire_stale_sessions(store)
+        runner.start(housekeeping=lambda: uploads.expire_stale_sessions(store))
+        try:
+            yield
+        finally:
+            runner.shutdown()
+            store.close()
+
+    app = FastAPI(
+        title="domino-server",
+        version=meta.SERVER_VERSION,
+        description="A local, Domino-compatible REST API server. Routes under /_local/ are "
+        "this server's own control API and do not exist on a real Domino deployment.",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.runner = runner
+    app.state.services = services
+    install_handlers(app)
+    app.add_middleware(CollapseSlashesMiddleware)
+    app.include_router(meta.router)
+    app.include_router(uploads.router)
+    return app

@@ -1,0 +1,1 @@
+"""Thin HTTP layers, one module per resource family: parse, call the backend, serialise."""
