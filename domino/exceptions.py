@@ -12,12 +12,17 @@
     │   ├── NotFoundError                   404
     │   ├── RateLimitedError                429
     │   └── ServerError                     5xx
+    ├── DominoConnectionError (+ requests.ConnectionError)   could not connect / connection dropped
+    ├── DominoTimeoutError (+ requests.ReadTimeout, TimeoutError)   server too slow to answer
+    ├── InvalidResponseError (+ requests.InvalidJSONError, ValueError)   2xx body is not JSON
     ├── ConfigurationError
     │   ├── MissingHostError (+ AssertionError)        no host argument and no DOMINO_API_HOST
     │   ├── InvalidProjectError (+ ValueError)         project string is not "owner/name"
     │   ├── InvalidProxyError (+ RuntimeError)         DOMINO_API_PROXY / api_proxy malformed
     │   ├── NoCredentialsError (+ RuntimeError)        nothing in the credential chain matched
-    │   └── InvalidSettingError (+ ValueError)         a DOMINO_* variable has a bad value
+    │   ├── InvalidSettingError (+ ValueError)         a DOMINO_* variable has a bad value
+    │   └── TokenFileError (+ OSError)                 token file unreadable or empty
+    │       └── TokenFileNotFoundError (+ FileNotFoundError)
     ├── UnsupportedDominoVersionError      deployment older than the client needs
     ├── PollTimeoutError (+ TimeoutError, polling2.TimeoutException)
     ├── PollRetriesExceededError           too many consecutive failed status polls
@@ -51,14 +56,17 @@ __all__ = [
     "DatasetExistsException",
     "DatasetNotFoundException",
     "DatasetUploadError",
+    "DominoConnectionError",
     "DominoException",
     "DominoHTTPError",
+    "DominoTimeoutError",
     "EnvironmentNotFoundException",
     "ExternalVolumeMountsNotSupportedException",
     "ForbiddenError",
     "HardwareTierNotFoundException",
     "InvalidProjectError",
     "InvalidProxyError",
+    "InvalidResponseError",
     "InvalidSettingError",
     "MalformedInputException",
     "MissingHostError",
@@ -74,6 +82,8 @@ __all__ = [
     "RunFailedException",
     "RunNotFoundException",
     "ServerError",
+    "TokenFileError",
+    "TokenFileNotFoundError",
     "UnauthorizedError",
     "UnsupportedDominoVersionError",
     "UnsupportedFieldException",
@@ -200,6 +210,21 @@ def exception_for_status(status_code: int) -> type[DominoHTTPError]:
     return DominoHTTPError
 
 
+class DominoConnectionError(DominoException, requests.ConnectionError):
+    """The server could not be reached, or it dropped the connection (after any safe retries).
+
+    Also the :class:`requests.ConnectionError` that the public client let through.
+    """
+
+
+class DominoTimeoutError(DominoException, requests.ReadTimeout, TimeoutError):
+    """The server did not answer within the read timeout (after any safe retries)."""
+
+
+class InvalidResponseError(DominoException, requests.exceptions.InvalidJSONError, ValueError):
+    """A successful response did not carry the JSON body the client expected."""
+
+
 # --------------------------------------------------------------------------- configuration
 
 
@@ -229,6 +254,14 @@ class InvalidSettingError(ConfigurationError, ValueError):
 
 class UnsupportedDominoVersionError(DominoException):
     """The Domino deployment is older than the feature (or this client) requires."""
+
+
+class TokenFileError(ConfigurationError, OSError):
+    """The token file (``domino_token_file`` / ``DOMINO_TOKEN_FILE``) is unreadable or empty."""
+
+
+class TokenFileNotFoundError(TokenFileError, FileNotFoundError):
+    """The token file does not exist (the public client raised ``FileNotFoundError``)."""
 
 
 # --------------------------------------------------------------------------- waiting

@@ -1,0 +1,468 @@
+"""The client's only ``requests.Session``: timeouts, safe retries and status → exception mapping.
+
+What every request gets:
+
+* a ``(connect, read)`` timeout (per client, per call, or ``DOMINO_HTTP_TIMEOUT``);
+* retries on connection failures, and on 408/429/500/502/503/504 for idempotent requests,
+  over http *and* https, with exponential backoff plus jitter, ``Retry-After`` honoured but
+  capped, at most ``DOMINO_MAX_RETRIES`` in total. A non-idempotent request (POST/PATCH,
+  unless the caller says ``idempotent=True``) is retried only when the connection could not
+  be established, i.e. when the server cannot have seen it;
+* ``User-Agent: dominodatalab/<version>``;
+* a typed exception for every error status, carrying status, method, URL and the server's
+  own message (from JSON, text or HTML) — never a key or token.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json as _json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from domino import _config
+from domino._version import __version__
+from domino.exceptions import (
+    DominoConnectionError,
+    DominoTimeoutError,
+    InvalidResponseError,
+    InvalidSettingError,
+    ReloginRequiredException,
+    exception_for_status,
+)
+
+__all__ = ["RETRY_STATUSES", "HttpClient", "server_message"]
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+USER_AGENT = f"dominodatalab/{__version__}"
+
+_MAX_MESSAGE = 500
+
+# Per-call override of "may this request be repeated?", read by _DominoRetry. A context
+# variable (not adapter state) because upload threads share one adapter.
+_IDEMPOTENT: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
+    "domino_idempotent", default=None
+)
+
+Timeout = float | tuple[float, float]
+
+
+class _DominoRetry(Retry):
+    """urllib3 Retry with capped Retry-After, our own jittered backoff and injectable sleep."""
+
+    def __init__(
+        self,
+        *args: Any,
+        retry_after_cap: float = 60.0,
+        backoff_cap: float = 30.0,
+        jitter: float = 0.0,
+        sleeper: Callable[[float], None] | None = None,
+        rand: Callable[[], float] = random.random,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after_cap = retry_after_cap
+        self.backoff_cap = backoff_cap
+        self.jitter = jitter
+        self.sleeper = sleeper
+        self.rand = rand
+
+    def new(self, **kw: Any) -> _DominoRetry:
+        # Retry.new() rebuilds from its own known parameters only; carry ours across.
+        fresh = super().new(**kw)
+        assert isinstance(fresh, _DominoRetry)
+        fresh.retry_after_cap = self.retry_after_cap
+        fresh.backoff_cap = self.backoff_cap
+        fresh.jitter = self.jitter
+        fresh.sleeper = self.sleeper
+        fresh.rand = self.rand
+        return fresh
+
+    def _is_method_retryable(self, method: str) -> bool:
+        override = _IDEMPOTENT.get()
+        if override is not None:
+            return override
+        return super()._is_method_retryable(method)
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        if seconds is None:
+            return None
+        return max(0.0, min(float(seconds), self.retry_after_cap))
+
+    def get_backoff_time(self) -> float:
+        # attempts so far (since the last redirect); the first retry waits one backoff step
+        attempts = 0
+        for entry in reversed(self.history):
+            if entry.redirect_location:
+                break
+            attempts += 1
+        if attempts == 0 or self.backoff_factor <= 0:
+            return 0.0
+        base = self.backoff_factor * (2 ** (attempts - 1))
+        return float(min(self.backoff_cap, base + self.rand() * self.jitter))
+
+    def sleep(self, response: Any = None) -> None:
+        seconds = None
+        if self.respect_retry_after_header and response is not None:
+            seconds = self.get_retry_after(response)
+        if seconds is None:
+            seconds = self.get_backoff_time()
+        last = self.history[-1] if self.history else None
+        logger.debug(
+            "retrying %s %s in %.2f s (after %s)",
+            last.method if last else "?",
+            last.url if last else "?",
+            seconds,
+            (last.status or last.error) if last else "?",
+        )
+        if seconds > 0:
+            (self.sleeper or time.sleep)(seconds)
+
+
+class _HTMLText(HTMLParser):
+    """Collects the visible text of an HTML error page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _html_to_text(html: str) -> str:
+    parser = _HTMLText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # a malformed page must not hide the HTTP error itself
+        return " ".join(html.split())
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _json_message(body: Any) -> str | None:
+    if isinstance(body, str):
+        return body
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail", "errorMessage", "errors"):
+            if key in body and body[key] not in (None, "", [], {}):
+                value = body[key]
+                if isinstance(value, str):
+                    return value
+                if isinstance(value, dict):
+                    nested = _json_message(value)
+                    if nested:
+                        return nested
+                return _json.dumps(value, separators=(",", ":"), default=str)
+        return _json.dumps(body, separators=(",", ":"), default=str)
+    if isinstance(body, list) and body:
+        return _json.dumps(body, separators=(",", ":"), default=str)
+    return None
+
+
+def server_message(response: requests.Response) -> str:
+    """The server's explanation of an error response, as one short line of text."""
+    try:
+        text = response.text
+    except Exception:
+        return ""
+    text = text.strip()
+    if not text:
+        return ""
+    content_type = response.headers.get("Content-Type", "").lower()
+    message: str | None = None
+    if "json" in content_type or text[:1] in '{["':
+        try:
+            message = _json_message(_json.loads(text))
+        except ValueError:
+            message = None
+    if message is None:
+        if "html" in content_type or text[:1] == "<":
+            message = _html_to_text(text)
+        else:
+            message = " ".join(text.split())
+    if len(message) > _MAX_MESSAGE:
+        message = message[: _MAX_MESSAGE - 3] + "..."
+    return message
+
+
+def _normalize_timeout(timeout: Timeout | None, environ: Mapping[str, str] | None) -> Any:
+    if timeout is None:
+        return _config.default_timeout(environ)
+    if isinstance(timeout, (int, float)):
+        if timeout <= 0:
+            raise InvalidSettingError(f"timeout={timeout!r} must be positive")
+        return (float(timeout), float(timeout))
+    connect, read = timeout
+    if connect <= 0 or read <= 0:
+        raise InvalidSettingError(f"timeout={timeout!r} must be positive")
+    return (float(connect), float(read))
+
+
+class HttpClient:
+    """One session, one connection pool, the retry policy and error mapping for a client.
+
+    ``host`` is a cleaned base URL (``scheme://netloc``); ``auth`` usually comes from
+    :func:`domino.authentication.resolve_auth`. ``timeout``, ``max_retries`` and ``verify``
+    default to ``DOMINO_HTTP_TIMEOUT``, ``DOMINO_MAX_RETRIES`` and
+    ``DOMINO_VERIFY_CERTIFICATE``. ``pool_maxsize`` must be at least the number of threads
+    that share the client (the dataset upload's workers).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        auth: AuthBase,
+        *,
+        timeout: Timeout | None = None,
+        max_retries: int | None = None,
+        verify: bool | None = None,
+        pool_maxsize: int = 32,
+        environ: Mapping[str, str] | None = None,
+        backoff_factor: float = 0.5,
+        backoff_max: float = 30.0,
+        retry_after_cap: float = 60.0,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.host = host.rstrip("/")
+        self.auth = auth
+        self.timeout: tuple[float, float] = _normalize_timeout(timeout, environ)
+        self.max_retries = _config.max_retries(environ) if max_retries is None else max_retries
+        if self.max_retries < 0:
+            raise InvalidSettingError(f"max_retries={max_retries!r} must not be negative")
+        self.verify = _config.verify_certificate(environ) if verify is None else verify
+        self.retry = _DominoRetry(
+            total=self.max_retries,
+            connect=None,
+            read=None,
+            status=None,
+            other=0,
+            redirect=None,
+            allowed_methods=IDEMPOTENT_METHODS,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=backoff_factor,
+            raise_on_status=False,
+            raise_on_redirect=False,
+            respect_retry_after_header=True,
+            retry_after_cap=retry_after_cap,
+            backoff_cap=backoff_max,
+            jitter=backoff_factor,
+            sleeper=sleep,
+        )
+        session = requests.Session()
+        session.auth = auth
+        session.verify = self.verify
+        session.headers["User-Agent"] = USER_AGENT
+        adapter = HTTPAdapter(
+            pool_connections=4, pool_maxsize=max(1, pool_maxsize), max_retries=self.retry
+        )
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self.session = session
+
+    # ------------------------------------------------------------------ plumbing
+
+    def __repr__(self) -> str:
+        return f"HttpClient(host={self.host!r}, auth={self.auth!r})"
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, path: str) -> str:
+        """``host + path``; ``path`` must start with ``/``."""
+        if not path.startswith("/"):
+            raise ValueError(f"path {path!r} must start with '/'")
+        return self.host + path
+
+    def _absolute(self, url: str) -> str:
+        if url.startswith("/"):
+            return self.host + url
+        if "://" in url:
+            return url
+        raise ValueError(f"url {url!r} must be absolute or a path starting with '/'")
+
+    def _redact(self, text: str) -> str:
+        secrets = getattr(self.auth, "secrets", None)
+        if callable(secrets):
+            for secret in secrets():
+                if secret and secret in text:
+                    text = text.replace(secret, "<redacted>")
+        return text
+
+    # ------------------------------------------------------------------ requests
+
+    def request(
+        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """Send a request; return the 2xx/3xx response or raise the mapped exception.
+
+        ``idempotent`` overrides the verb's default (GET/HEAD/PUT/DELETE/OPTIONS yes,
+        POST/PATCH no) for the retry decision.
+        """
+        method = method.upper()
+        full_url = self._absolute(url)
+        kwargs.setdefault("timeout", self.timeout)
+        with _idempotency(idempotent):
+            started = time.monotonic()
+            try:
+                response = self.session.request(method, full_url, **kwargs)
+            except requests.RequestException as exc:
+                elapsed = time.monotonic() - started
+                logger.debug(
+                    "%s %s failed after %.3f s: %s", method, full_url, elapsed, type(exc).__name__
+                )
+                raise self._transport_error(method, full_url, exc) from exc
+        elapsed = time.monotonic() - started
+        logger.debug("%s %s -> %s in %.3f s", method, full_url, response.status_code, elapsed)
+        if response.status_code >= 400:
+            raise self._status_error(method, response)
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", url, **kwargs)
+
+    def json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """``request()`` then the parsed JSON body (``None`` for an empty body)."""
+        response = self.request(method, url, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            content_type = response.headers.get("Content-Type", "unknown")
+            snippet = self._redact(server_message(response))[:200]
+            raise InvalidResponseError(
+                f"{method.upper()} {_safe_url(response.url)} returned {response.status_code} "
+                f"with a body that is not JSON (Content-Type: {content_type}): {snippet}",
+                response=response,
+                request=response.request,
+            ) from None
+
+    # ------------------------------------------------------------------ errors
+
+    def _status_error(self, method: str, response: requests.Response) -> Exception:
+        status = response.status_code
+        url = _safe_url(response.url)
+        message = self._redact(server_message(response))
+        summary = f"{method} {url} returned {status}"
+        summary += f": {message}" if message else f" {response.reason or ''}".rstrip()
+        if status == 409:
+            return ReloginRequiredException(
+                f"Temporary credentials expired ({summary})",
+                method=method,
+                url=url,
+                server_message=message or None,
+                response=response,
+            )
+        cls = exception_for_status(status)
+        return cls(
+            summary,
+            status_code=status,
+            method=method,
+            url=url,
+            server_message=message or None,
+            response=response,
+            request=response.request,
+        )
+
+    def _transport_error(
+        self, method: str, url: str, exc: requests.RequestException
+    ) -> requests.RequestException:
+        reason: BaseException = exc
+        if exc.args and isinstance(exc.args[0], MaxRetryError) and exc.args[0].reason:
+            reason = exc.args[0].reason
+        elif exc.args and isinstance(exc.args[0], BaseException):
+            reason = exc.args[0]
+        tries = f" (after {self.max_retries} retries)" if self.max_retries else ""
+        url = _safe_url(url)
+        if isinstance(exc, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
+            return DominoTimeoutError(
+                f"{method} {url}: no response within {self.timeout[1]:g} s{tries}; "
+                "raise the read timeout with DOMINO_HTTP_TIMEOUT=connect,read",
+                request=exc.request,
+            )
+        if isinstance(exc, requests.ConnectionError):
+            return DominoConnectionError(
+                f"{method} {url} failed{tries}: {_describe(reason)}", request=exc.request
+            )
+        return exc
+
+
+def _describe(reason: BaseException) -> str:
+    text = self_text = str(reason)
+    if isinstance(reason, NewConnectionError) or "Failed to establish" in self_text:
+        if "refused" in self_text.lower():
+            return "connection refused (is the server running and the host/port right?)"
+        if "Name or service not known" in self_text or "nodename nor servname" in self_text:
+            return "host name could not be resolved"
+        return "could not connect: " + text.split(": ", 1)[-1]
+    if "RemoteDisconnected" in self_text or "Connection aborted" in self_text:
+        return "the server closed the connection without answering"
+    if "ConnectTimeout" in type(reason).__name__ or "timed out" in self_text.lower():
+        return "timed out while connecting"
+    return text
+
+
+def _safe_url(url: str | None) -> str:
+    # API keys travel in headers, so URLs carry no secret; drop any userinfo just in case.
+    if not url:
+        return ""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
+        return urlunsplit(parts)
+    return url
+
+
+@contextmanager
+def _idempotency(value: bool | None) -> Iterator[None]:
+    token = _IDEMPOTENT.set(value)
+    try:
+        yield
+    finally:
+        _IDEMPOTENT.reset(token)

@@ -1,0 +1,158 @@
+"""The one poller under every ``*_blocking`` method.
+
+``poll()`` fetches immediately, then waits with exponential backoff (starting at a quarter
+of a second, doubling, never longer than ``poll_freq``, jittered downwards so many waiters
+do not synchronise) until ``is_done`` says so or the overall deadline passes. Transient
+errors are tolerated with a visible WARNING; permanent ones propagate at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
+
+from domino.exceptions import (
+    DominoHTTPError,
+    PollRetriesExceededError,
+    PollTimeoutError,
+    ReloginRequiredException,
+)
+
+__all__ = ["INITIAL_DELAY", "poll"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: first pause between polls, in seconds
+INITIAL_DELAY = 0.25
+#: each pause is its nominal length times a factor drawn from [1 - JITTER, 1]
+JITTER = 0.25
+
+_MISSING: Any = object()
+
+
+def _permanent(exc: BaseException, tolerate: tuple[type[BaseException], ...]) -> bool:
+    """Errors that waiting cannot fix, even though their type is in ``tolerate``.
+
+    Expired credentials and 4xx answers (other than 408/429) are raised at once, unless the
+    caller named that HTTP error class explicitly (e.g. a run that is briefly 404).
+    """
+    if isinstance(exc, ReloginRequiredException):
+        return not any(
+            t is not Exception and issubclass(t, ReloginRequiredException) for t in tolerate
+        )
+    if isinstance(exc, DominoHTTPError):
+        status = exc.status_code or 0
+        if 400 <= status < 500 and status not in (408, 429):
+            return not any(issubclass(t, DominoHTTPError) and isinstance(exc, t) for t in tolerate)
+    return False
+
+
+def _default_describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def poll(
+    fetch: Callable[[], T],
+    *,
+    is_done: Callable[[T], bool],
+    poll_freq: float = 5.0,
+    max_poll_time: float | None = 6000.0,
+    describe: Callable[[T], str] | None = None,
+    tolerate: tuple[type[BaseException], ...] = (requests.RequestException,),
+    max_consecutive_failures: int | None = None,
+    what: str = "job",
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+) -> T:
+    """Call ``fetch`` until ``is_done(value)`` is true; return that value.
+
+    Args:
+        fetch: returns the current state (e.g. a job dict). Called once right away.
+        is_done: decides completion; may raise (e.g. ``RunFailedException``) to stop waiting.
+        poll_freq: the longest pause between two fetches, in seconds.
+        max_poll_time: overall deadline in seconds from the first call; ``None`` = no limit.
+        describe: renders the last value for messages (default: a short ``repr``).
+        tolerate: exception types treated as transient: logged as a WARNING and retried.
+            Expired credentials and 4xx errors still propagate unless named explicitly.
+        max_consecutive_failures: more tolerated failures than this in a row raise
+            :class:`PollRetriesExceededError`; ``None`` = only the deadline limits them.
+        what: noun used in messages ("job", "run 1234", ...).
+        clock, sleep, rand: injectable for tests.
+
+    Raises:
+        PollTimeoutError: the deadline passed (``.last`` holds the last value seen).
+        PollRetriesExceededError: too many consecutive tolerated failures.
+    """
+    if poll_freq <= 0:
+        raise ValueError(f"poll_freq={poll_freq!r} must be positive")
+    render = describe or _default_describe
+    start = clock()
+    deadline = None if max_poll_time is None else start + max_poll_time
+    delay = min(INITIAL_DELAY, poll_freq)
+    failures = 0
+    last: Any = _MISSING
+    last_error: BaseException | None = None
+    while True:
+        try:
+            value = fetch()
+        except Exception as exc:
+            if not isinstance(exc, tolerate) or _permanent(exc, tolerate):
+                raise
+            failures += 1
+            last_error = exc
+            if max_consecutive_failures is not None and failures > max_consecutive_failures:
+                raise PollRetriesExceededError(
+                    f"gave up waiting for {what}: {failures} status checks in a row failed; "
+                    f"last error: {type(exc).__name__}: {exc}"
+                ) from exc
+            logger.warning(
+                "checking %s failed (%d in a row), will retry: %s: %s",
+                what,
+                failures,
+                type(exc).__name__,
+                exc,
+            )
+        else:
+            failures = 0
+            last = value
+            logger.debug("%s: %s", what, render(value))
+            if is_done(value):
+                return value
+
+        now = clock()
+        pause = min(delay, poll_freq) * (1.0 - JITTER * rand())
+        if deadline is not None:
+            if now >= deadline:
+                raise _timeout(what, max_poll_time, last, last_error, render)
+            # wake up exactly at the deadline for one last look rather than overshoot it
+            pause = min(pause, deadline - now)
+        sleep(pause)
+        delay = min(delay * 2, poll_freq)
+
+
+def _timeout(
+    what: str,
+    max_poll_time: float | None,
+    last: Any,
+    last_error: BaseException | None,
+    render: Callable[[Any], str],
+) -> PollTimeoutError:
+    if last is _MISSING:
+        detail = "no status check succeeded"
+        if last_error is not None:
+            detail += f"; last error: {type(last_error).__name__}: {last_error}"
+        last = None
+    else:
+        detail = f"last status: {render(last)}"
+    return PollTimeoutError(
+        f"{what} did not finish within {max_poll_time:g} s ({detail})", last=last
+    )
