@@ -116,13 +116,8 @@ def test_client_reads_host_and_key_from_the_environment(
 def test_bearer_token_from_domino_token_file_authenticates(
     domino_server: Any, project: str, tmp_path: Any
 ) -> None:
-    # The API key doubles as a bearer token only if the server says so; a real token is what
-    # `domino-server token` prints, so ask the in-process server for one when it offers it.
-    make_token = getattr(domino_server, "token", None)
-    if make_token is None:
-        pytest.skip("LocalServer offers no bearer-token helper")
     token_file = tmp_path / "token"
-    token_file.write_text(make_token("admin") + "\n")
+    token_file.write_text(domino_server.token("admin") + "\n")
 
     with_token = domino.Domino(project, host=domino_server.url, domino_token_file=str(token_file))
 

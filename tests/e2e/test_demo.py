@@ -1,0 +1,39 @@
+"""`make demo`: examples/demo.py starts a server, runs the quickstart against it, stops it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
+
+
+def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+
+    done = subprocess.run(
+        [sys.executable, str(DEMO)], capture_output=True, text=True, env=env, timeout=180
+    )
+
+    out = done.stdout
+    assert done.returncode == 0, f"demo failed:\n{out[-4000:]}\n{done.stderr[-4000:]}"
+    for expected in (
+        "==> Server is up",
+        "==> Added user demo-collaborator",
+        "Uploaded analysis.py",
+        "finished: Succeeded",
+        "sum of the first 10 squares is 385",
+        "results/squares.csv",
+        "results/summary.json",
+        '"sum_of_squares": 385',
+        "Tags: demo, quickstart",
+        "demo-collaborator",
+        "Uploaded folder sample-data (3 files)",
+        "Quickstart finished OK",
+        "==> Quickstart OK",
+        "==> Stopping domino-server",
+    ):
+        assert expected in out, f"{expected!r} missing from demo output:\n{out}"
+    assert out.index("==> Stopping domino-server") > out.index("Quickstart finished OK")
