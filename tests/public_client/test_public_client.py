@@ -23,6 +23,8 @@ pytestmark = pytest.mark.public_client
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = Path(__file__).resolve().parent / "scenario.py"
 PUBLIC_CLIENT = "dominodatalab==2.2.0"
+# Read at import: the suite's autouse fixture clears DOMINO_* variables before each test.
+CONFIGURED_PYTHON = os.environ.get("DOMINO_PUBLIC_CLIENT_PYTHON")
 NETWORK_HINTS = (
     "Could not find a version",
     "No matching distribution",
@@ -65,10 +67,9 @@ def _build_venv(venv: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def public_python() -> Path:
-    configured = os.environ.get("DOMINO_PUBLIC_CLIENT_PYTHON")
-    if configured:
-        python = Path(configured)
-        assert _has_public_client(python), f"{configured} cannot import the public client"
+    if CONFIGURED_PYTHON:
+        python = Path(CONFIGURED_PYTHON)
+        assert _has_public_client(python), f"{python} cannot import the public client"
         return python
     venv = REPO / ".venv-public"
     python = venv / "bin" / "python"
