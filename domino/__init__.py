@@ -1,5 +1,54 @@
-"""Python bindings for the Domino Data Lab REST API."""
+"""Python bindings for the Domino Data Lab REST API.
 
+``from domino import Domino`` gives the client; every exception it raises lives in
+:mod:`domino.exceptions` (also importable from here). Importing this package stays light:
+the local server, the Airflow operators and the upload engine load only when used.
+"""
+
+from domino import exceptions
 from domino._version import __version__
+from domino.domino import Domino
+from domino.exceptions import (
+    CommitNotFoundException,
+    DatasetExistsException,
+    DatasetNotFoundException,
+    DominoException,
+    DominoHTTPError,
+    EnvironmentNotFoundException,
+    ExternalVolumeMountsNotSupportedException,
+    HardwareTierNotFoundException,
+    MalformedInputException,
+    MissingRequiredFieldException,
+    OnDemandSparkClusterNotSupportedException,
+    ProjectNotFoundException,
+    ReloginRequiredException,
+    RunFailedException,
+    RunNotFoundException,
+    UnsupportedFieldException,
+    UnsupportedOperationException,
+    UserNotFoundException,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "CommitNotFoundException",
+    "DatasetExistsException",
+    "DatasetNotFoundException",
+    "Domino",
+    "DominoException",
+    "DominoHTTPError",
+    "EnvironmentNotFoundException",
+    "ExternalVolumeMountsNotSupportedException",
+    "HardwareTierNotFoundException",
+    "MalformedInputException",
+    "MissingRequiredFieldException",
+    "OnDemandSparkClusterNotSupportedException",
+    "ProjectNotFoundException",
+    "ReloginRequiredException",
+    "RunFailedException",
+    "RunNotFoundException",
+    "UnsupportedFieldException",
+    "UnsupportedOperationException",
+    "UserNotFoundException",
+    "__version__",
+    "exceptions",
+]

@@ -1,0 +1,226 @@
+"""Executions through the legacy v1 Runs API, and run output (domino-api.md §8)."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import requests
+
+from domino import exceptions
+from domino._base import ClientBase
+from domino._compat import renamed_kwargs
+
+__all__ = ["RunsMixin", "TERMINAL_STATUSES", "output_tail", "strip_html"]
+
+logger = logging.getLogger(__name__)
+
+#: statuses after which a run or job never changes again
+TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Error", "Stopped"})
+
+#: how many trailing output lines a RunFailedException carries
+TAIL_LINES = 20
+
+# Domino wraps v1 stdout in <pre style=...> ... </pre> with <span class=...> colouring.
+_PRE_OPEN = re.compile(r"\A<pre\b[^>]*>")
+_PRE_CLOSE = re.compile(r"</pre>\s*\Z")
+_SPAN_TAG = re.compile(r"</?span\b[^>]*>")
+# the repr-escaped newline that older Domino versions left in the stdout text
+_ESCAPED_NEWLINE = "'\\n'\n"
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def strip_html(line: str) -> str:
+    """The text of an HTML fragment: tags dropped, entities decoded (stdlib parser only)."""
+    if "<" not in line and "&" not in line:
+        return line
+    parser = _TextExtractor()
+    parser.feed(line)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def output_tail(log: str, lines: int = TAIL_LINES) -> str:
+    """The last ``lines`` meaningful lines of a run log, as plain text."""
+    kept = [strip_html(line) for line in log.splitlines() if line.strip() and line != "."]
+    return "\n".join(kept[-lines:])
+
+
+def unwrap_stdout(raw: str) -> str:
+    """Remove Domino's ``<pre>``/``<span>`` wrapping; plain text passes through untouched."""
+    wrapped = _PRE_OPEN.match(raw) is not None
+    text = _PRE_OPEN.sub("", raw, count=1)
+    text = _SPAN_TAG.sub("", text)
+    text = _PRE_CLOSE.sub("", text)
+    text = text.replace(_ESCAPED_NEWLINE, "\n")
+    # inside <pre> the server HTML-escapes the program's output
+    return html.unescape(text) if wrapped else text
+
+
+class RunsMixin(ClientBase):
+    def runs_list(self) -> dict[str, Any]:
+        """All runs of the project: ``{"objectType": "list", "uri": ..., "data": [run, ...]}``."""
+        result: dict[str, Any] = self._get(self._routes.runs())
+        return result
+
+    @renamed_kwargs(
+        isDirect="is_direct", commitId="commit_id", publishApiEndpoint="publish_api_endpoint"
+    )
+    def runs_start(
+        self,
+        command: list[str] | str,
+        is_direct: bool | None = False,
+        commit_id: str | None = None,
+        title: str | None = None,
+        tier: str | None = None,
+        publish_api_endpoint: bool | None = None,
+    ) -> dict[str, Any]:
+        """Start a v1 run; returns ``{"runId", "message"}``.
+
+        ``command`` is a list such as ``["main.py", "arg1"]``; ``tier`` is a hardware tier
+        *name*. Prefer :meth:`job_start` for new work. Raises
+        :class:`~domino.exceptions.ReloginRequiredException` when Domino answers 409.
+
+        Example::
+
+            run = domino.runs_start(["main.py", "--rows", "100"], title="nightly")
+            print(run["runId"])
+        """
+        body = {
+            "command": command,
+            "isDirect": is_direct,
+            "commitId": commit_id,
+            "title": title,
+            "tier": tier,
+            "publishApiEndpoint": publish_api_endpoint,
+        }
+        try:
+            # never retried once sent: a second POST would start a second run
+            result: dict[str, Any] = self._http.json("POST", self._routes.runs(), json=body)
+        except exceptions.ReloginRequiredException:
+            logger.error(
+                "You need to log in to the Domino UI to start the run: %s/relogin?redirectPath=/",
+                self._http.host,
+            )
+            raise
+        return result
+
+    @renamed_kwargs(runId="run_id")
+    def runs_status(self, run_id: str) -> dict[str, Any]:
+        """One run (``GET /v1/projects/{owner}/{project}/runs/{id}``)."""
+        result: dict[str, Any] = self._get(self._routes.run(run_id))
+        return result
+
+    def get_run_info(self, run_id: str) -> dict[str, Any] | None:
+        """The run's entry in :meth:`runs_list`, or ``None`` (kept for compatibility)."""
+        for run in self.runs_list().get("data", []):
+            if run.get("id") == run_id:
+                return dict(run)
+        return None
+
+    @renamed_kwargs(
+        isDirect="is_direct", commitId="commit_id", publishApiEndpoint="publish_api_endpoint"
+    )
+    def runs_start_blocking(
+        self,
+        command: list[str] | str,
+        is_direct: bool | None = False,
+        commit_id: str | None = None,
+        title: str | None = None,
+        tier: str | None = None,
+        publish_api_endpoint: bool | None = None,
+        poll_freq: float = 5,
+        max_poll_time: float | None = 6000,
+        retry_count: int = 5,
+    ) -> dict[str, Any]:
+        """Start a v1 run and wait until it reaches a terminal status.
+
+        Polls the one run (not the whole run list) with backoff capped at ``poll_freq``
+        seconds. Returns the start response ``{"runId", "message"}``.
+
+        Raises :class:`~domino.exceptions.RunFailedException` (id, status, last output lines)
+        when the run ends in Failed/Error/Stopped; :class:`~domino.exceptions.PollTimeoutError`
+        after ``max_poll_time`` seconds; :class:`~domino.exceptions.PollRetriesExceededError`
+        after more than ``retry_count`` consecutive failed polls.
+        """
+        from domino._wait import poll
+
+        started = self.runs_start(command, is_direct, commit_id, title, tier, publish_api_endpoint)
+        run_id = str(started["runId"])
+
+        def is_done(run: dict[str, Any]) -> bool:
+            return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
+
+        final = poll(
+            lambda: self.runs_status(run_id),
+            is_done=is_done,
+            poll_freq=poll_freq,
+            max_poll_time=max_poll_time,
+            describe=lambda run: f"status {run.get('status')}",
+            tolerate=(requests.RequestException,),
+            max_consecutive_failures=retry_count,
+            what=f"run {run_id}",
+        )
+        status = final.get("status")
+        if status != "Succeeded":
+            self._raise_failed("run", run_id, status)
+        return started
+
+    def _raise_failed(self, kind: str, run_id: str, status: Any) -> None:
+        """Replay the output into the log and raise RunFailedException naming its tail."""
+        try:
+            log = self.get_run_log(run_id, include_setup_log=False)
+        except requests.RequestException as error:
+            log = ""
+            tail = f"(output unavailable: {error})"
+        else:
+            self.process_log(log)
+            tail = output_tail(log) or "(no output)"
+        raise exceptions.RunFailedException(
+            f"Remote {kind} {run_id} finished but did not succeed: status {status}. "
+            f"Last lines of output:\n{tail}",
+            run_id=run_id,
+            status=None if status is None else str(status),
+            output_tail=tail,
+        )
+
+    @renamed_kwargs(runId="run_id")
+    def runs_stdout(self, run_id: str) -> str:
+        """The run's stdout with Domino's HTML wrapping removed."""
+        raw = self._get(self._routes.run_stdout(run_id)).get("stdout") or ""
+        return unwrap_stdout(str(raw))
+
+    @renamed_kwargs(runId="run_id", includeSetupLog="include_setup_log")
+    def get_run_log(self, run_id: str, include_setup_log: bool = True) -> str:
+        """Setup log (optional) and stdout joined by a newline, from one GET."""
+        logs = self._get(self._routes.run_stdout(run_id))
+        parts = []
+        if include_setup_log and logs.get("setup") is not None:
+            parts.append(str(logs["setup"]))
+        parts.append(str(logs.get("stdout") or ""))
+        return "\n".join(parts)
+
+    def process_log(self, log: str) -> None:
+        """Replay a run log into the ``domino.domino`` logger, one record per line.
+
+        HTML tags are stripped; lines Domino marks ``text-danger`` log at WARNING, others INFO.
+        """
+        for line in log.splitlines():
+            if not line or line == ".":
+                continue
+            text = strip_html(line)
+            if "text-danger" in line:
+                self.log.warning("%s", text)
+            else:
+                self.log.info("%s", text)
