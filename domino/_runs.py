@@ -168,7 +168,8 @@ class RunsMixin(ClientBase):
             poll_freq=poll_freq,
             max_poll_time=max_poll_time,
             describe=lambda run: f"status {run.get('status')}",
-            tolerate=(requests.RequestException,),
+            # a run that just started may briefly be unknown (404): count it as a failed check
+            tolerate=(requests.RequestException, exceptions.NotFoundError),
             max_consecutive_failures=retry_count,
             what=f"run {run_id}",
         )
