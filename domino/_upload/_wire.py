@@ -1,0 +1,216 @@
+"""The §13.2 requests, one chunk body at a time, with the upload's own retry policy.
+
+Chunk and test requests go straight through the client's ``requests.Session`` (same auth,
+headers, TLS settings and connection pool) rather than through ``HttpClient.request``: the
+upload decides itself what is worth retrying, for how long, and how to stop on Ctrl-C, and it
+must be able to tell "the server rejected this chunk" from "the server is unreachable".
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+__all__ = [
+    "ChunkRejected",
+    "RetryPolicy",
+    "Stopped",
+    "build_body",
+    "chunk_query",
+    "server_message",
+    "test_query",
+]
+
+logger = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class Stopped(Exception):
+    """The upload is being stopped (Ctrl-C or another worker's fatal error)."""
+
+
+class ChunkRejected(Exception):
+    """A request failed for good: a non-retryable status, or retries ran out."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+def _q(value: object) -> str:
+    # The public client's encoding: urllib.parse.quote with "/" left alone.
+    return quote(str(value), safe="/")
+
+
+def test_query(key: str, number: int, identifier: str, total: int, checksum: str) -> str:
+    return (
+        f"key={_q(key)}&resumableChunkNumber={number}&resumableIdentifier={_q(identifier)}"
+        f"&resumableTotalChunks={total}&checksum={_q(checksum)}"
+    )
+
+
+def chunk_query(
+    key: str,
+    number: int,
+    chunk_size: int,
+    current_size: int,
+    identifier: str,
+    relative: str,
+    total: int,
+    checksum: str,
+) -> str:
+    return (
+        f"key={_q(key)}&resumableChunkNumber={number}&resumableChunkSize={chunk_size}"
+        f"&resumableCurrentChunkSize={current_size}&resumableIdentifier={_q(identifier)}"
+        f"&resumableRelativePath={_q(relative)}&resumableTotalChunks={total}"
+        f"&checksum={_q(checksum)}"
+    )
+
+
+def _header_value(value: str) -> str:
+    # WHATWG multipart escaping, as urllib3 (and so the public client) does it.
+    return value.translate({10: "%0A", 13: "%0D", 34: "%22"})
+
+
+def build_body(relative: str, basename: str, length: int) -> tuple[bytearray, memoryview, str]:
+    """A multipart body with room for ``length`` chunk bytes, the slice to read them into, and
+    the Content-Type header.
+
+    The chunk is read straight into its place inside the body, so a chunk costs one buffer of
+    its size (plus a few hundred bytes), not the two or three copies ``files=`` makes.
+    """
+    boundary = os.urandom(16).hex()
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="{_header_value(relative)}"; '
+        f'filename="{_header_value(basename)}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode("utf-8", "surrogateescape")
+    tail = f"\r\n--{boundary}--\r\n".encode("ascii")
+    body = bytearray(len(head) + length + len(tail))
+    body[: len(head)] = head
+    body[len(head) + length :] = tail
+    view = memoryview(body)[len(head) : len(head) + length]
+    return body, view, f"multipart/form-data; boundary={boundary}"
+
+
+def server_message(response: requests.Response, limit: int = 500) -> str:
+    """The server's explanation: the JSON ``message`` if there is one, else the text."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for name in ("message", "detail", "error"):
+            if isinstance(data.get(name), str) and data[name]:
+                return data[name][:limit]
+    elif isinstance(data, str) and data:
+        return data[:limit]
+    text = (response.text or "").strip()
+    if text.lstrip().startswith("<"):
+        return response.reason or f"HTTP {response.status_code}"
+    return text[:limit] or (response.reason or f"HTTP {response.status_code}")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded per request by an overall deadline."""
+
+    deadline: float = 300.0
+    base: float = 0.5
+    cap: float = 30.0
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        backoff = min(self.cap, self.base * 2 ** (attempt - 1))
+        delay = backoff * (0.5 + self.rand() / 2)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.cap))
+        return delay
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    policy: RetryPolicy,
+    stop: threading.Event,
+    what: str,
+    on_retry: Callable[[], None] = lambda: None,
+    **kwargs: Any,
+) -> requests.Response:
+    """Send until a 2xx, a non-retryable answer, the deadline, or a stop request.
+
+    Returns the 2xx response; raises :class:`ChunkRejected` or :class:`Stopped`.
+    """
+    deadline = policy.clock() + policy.deadline
+    attempt = 0
+    while True:
+        if stop.is_set():
+            raise Stopped()
+        retry_after: float | None = None
+        status: int | None = None
+        try:
+            response = session.request(method, url, allow_redirects=False, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            problem = f"{type(exc).__name__}: {_short(exc)}"
+        except requests.RequestException as exc:
+            raise ChunkRejected(f"{what} failed: {_short(exc)}") from exc
+        else:
+            status = response.status_code
+            if 200 <= status < 300:
+                return response
+            message = server_message(response)
+            if status not in RETRY_STATUSES:
+                raise ChunkRejected(
+                    f"{what} was refused by the server (HTTP {status}): {message}", status=status
+                )
+            problem = f"HTTP {status}: {message}"
+            retry_after = _retry_after(response)
+        attempt += 1
+        delay = policy.delay(attempt, retry_after)
+        if policy.clock() + delay > deadline:
+            raise ChunkRejected(
+                f"{what} still failing after {attempt} attempts over {policy.deadline:.0f} s "
+                f"(last error: {problem})",
+                status=status,
+                retryable=True,
+            )
+        on_retry()
+        logger.warning("%s failed (%s); retry %d in %.1f s", what, problem, attempt, delay)
+        if stop.wait(delay):
+            raise Stopped()
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
