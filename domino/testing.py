@@ -152,7 +152,7 @@ class LocalServer:
 
     def client(self, project: str = "admin/quick-start", **kw: Any) -> Domino:
         """A ``domino.Domino`` for ``project`` talking to this server as admin (by default)."""
-        from domino import Domino  # type: ignore[attr-defined]  # the facade may land later
+        from domino import Domino
 
         kw.setdefault("api_key", self.api_key)
         kw.setdefault("host", self.url)

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from domino.server import uploads
 from domino.server.errors import install_handlers
 from domino.server.middleware import CollapseSlashesMiddleware
-from domino.server.routers import meta
+from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
 from domino.server.services import Services
 from domino.server.store import Store
 
@@ -52,6 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.recover_interrupted()
+        services.apps.recover_interrupted()
         uploads.expire_stale_sessions(store)
         runner.start(housekeeping=lambda: uploads.expire_stale_sessions(store))
         try:
@@ -72,6 +73,7 @@ def create_app(
     app.state.services = services
     install_handlers(app)
     app.add_middleware(CollapseSlashesMiddleware)
-    app.include_router(meta.router)
+    for module in (meta, projects, files, runs, jobs, apps, datasets):
+        app.include_router(module.router)
     app.include_router(uploads.router)
     return app

@@ -57,4 +57,5 @@ def current_user(request: Request) -> User:
     request.state.user = user
     # Kept in memory for this request only: executions started by it receive the caller's key.
     request.state.credential = secret
+    request.state.credential_kind = row["credential_kind"]
     return user

@@ -61,6 +61,10 @@ class BlobStore:
                 os.unlink(tmp_name)
             raise
 
+    def writer(self) -> BlobWriter:
+        """For producers that push bytes (an async request body) instead of being iterated."""
+        return BlobWriter(self)
+
     def put_file(self, path: Path) -> tuple[str, int]:
         with open(path, "rb") as fh:
             return self.put_chunks(iter(lambda: fh.read(CHUNK), b""))
@@ -79,3 +83,35 @@ class BlobStore:
         with self.open(key) as src, open(dest, "wb") as out:
             while chunk := src.read(CHUNK):
                 out.write(chunk)
+
+
+class BlobWriter:
+    """Write a blob piece by piece; :meth:`finish` stores it, :meth:`abort` discards it."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        self._digest = hashlib.sha1()  # noqa: S324 - content addressing
+        self.size = 0
+        fd, self._tmp = tempfile.mkstemp(dir=store.tmp, prefix="blob-")
+        self._out = os.fdopen(fd, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self.size += len(chunk)
+        self._out.write(chunk)
+
+    def finish(self) -> tuple[str, int]:
+        self._out.close()
+        key = self._digest.hexdigest()
+        final = self._store.path(key)
+        if final.exists():
+            os.unlink(self._tmp)
+        else:
+            final.parent.mkdir(exist_ok=True)
+            os.replace(self._tmp, final)
+        return key, self.size
+
+    def abort(self) -> None:
+        self._out.close()
+        if os.path.exists(self._tmp):
+            os.unlink(self._tmp)

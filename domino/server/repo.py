@@ -129,6 +129,10 @@ class Repo:
     def put_file(self, project_id: str, path: str, chunks: Iterable[bytes]) -> tuple[str, Entry]:
         """Store a file's content and commit it at ``path``; returns (new commit id, entry)."""
         key, size = self.blobs.put_chunks(chunks)
+        return self.commit_blob(project_id, path, key, size)
+
+    def commit_blob(self, project_id: str, path: str, key: str, size: int) -> tuple[str, Entry]:
+        """Commit an already stored blob at ``path``; returns (new commit id, entry)."""
         entry: Entry = (key, size, now_ms())
         with self.store.transaction() as tx:
             head = tx.execute(

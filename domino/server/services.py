@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domino.server.apps import Apps
+from domino.server.datasets import Datasets
+from domino.server.executions import Executions
 from domino.server.projects import Projects
 from domino.server.repo import Repo
 from domino.server.runner import Runner
@@ -15,14 +18,27 @@ class Services:
     store: Store
     repo: Repo
     projects: Projects
+    executions: Executions
     runner: Runner
+    apps: Apps
+    datasets: Datasets
 
     @classmethod
     def build(cls, store: Store, *, workers: int | None, stop_grace: float) -> Services:
         repo = Repo(store)
-        projects = Projects(store, repo)
         runner = Runner(store, workers=workers, stop_grace=stop_grace)
-        return cls(store=store, repo=repo, projects=projects, runner=runner)
+        apps = Apps(store, repo, stop_grace=stop_grace)
+        runner.on_shutdown.append(apps.kill_all)
+        runner.on_reset.append(apps.kill_all)
+        return cls(
+            store=store,
+            repo=repo,
+            projects=Projects(store, repo),
+            executions=runner.executions,
+            runner=runner,
+            apps=apps,
+            datasets=Datasets(store),
+        )
 
     def ensure_quick_start(self, owner_name: str) -> None:
         """Give ``owner_name`` the ``quick-start`` project public-client tests expect."""

@@ -130,7 +130,7 @@ class Store:
     def __init__(self, data_dir: Path | str) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for sub in ("blobs", "datasets", "executions", "tmp"):
+        for sub in ("blobs", "datasets", "executions", "apps", "tmp"):
             (self.data_dir / sub).mkdir(exist_ok=True)
         self.db_path = self.data_dir / "domino.sqlite3"
         self._local = threading.local()
@@ -227,7 +227,7 @@ class Store:
             ):
                 tx.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             tx.execute("DELETE FROM credentials WHERE execution_id IS NOT NULL")
-        for sub in ("datasets", "executions", "blobs"):
+        for sub in ("datasets", "executions", "blobs", "apps"):
             shutil.rmtree(self.data_dir / sub, ignore_errors=True)
             (self.data_dir / sub).mkdir(exist_ok=True)
 
@@ -294,7 +294,8 @@ class Store:
         if not secret:
             return None
         return self.query_one(
-            "SELECT u.* FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.hash = ?",
+            "SELECT u.*, c.kind AS credential_kind FROM credentials c"
+            " JOIN users u ON u.id = c.user_id WHERE c.hash = ?",
             (hash_secret(secret),),
         )
 

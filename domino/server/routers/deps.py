@@ -1,0 +1,66 @@
+"""Helpers shared by the routers: backends, the caller's base URL, access-checked lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from domino.server.auth import User
+from domino.server.errors import ApiError
+from domino.server.services import Services
+from domino.server.store import is_object_id
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+def base_url(request: Request) -> str:
+    """The URL the caller used to reach us (what executions get as DOMINO_API_HOST)."""
+    return str(request.base_url).rstrip("/")
+
+
+def caller_secret(request: Request) -> tuple[str | None, str]:
+    """The caller's raw credential and its kind ("key", "token", "run") for executions."""
+    return getattr(request.state, "credential", None), getattr(
+        request.state, "credential_kind", "token"
+    )
+
+
+def check_id(value: str, what: str) -> str:
+    if not is_object_id(value):
+        raise ApiError(404, f"{what} {value!r} not found")
+    return value
+
+
+def _check_access(svc: Services, user: User, project: dict[str, Any]) -> dict[str, Any]:
+    if not svc.store.user_can_access_project(user.id, project["id"]):
+        raise ApiError(
+            403,
+            f"user {user.name!r} has no access to project "
+            f"{project['owner_name']}/{project['name']}",
+        )
+    return project
+
+
+def project_by_name(svc: Services, user: User, owner: str, name: str) -> dict[str, Any]:
+    project = svc.store.find_project(owner, name)
+    if project is None:
+        raise ApiError(404, f"project {owner}/{name} not found")
+    return _check_access(svc, user, project)
+
+
+def project_by_id(svc: Services, user: User, project_id: Any) -> dict[str, Any]:
+    if not isinstance(project_id, str) or not is_object_id(project_id):
+        raise ApiError(404, f"project {project_id!r} not found")
+    project = svc.store.get_project(project_id)
+    if project is None:
+        raise ApiError(404, f"project {project_id!r} not found")
+    return _check_access(svc, user, project)
+
+
+def require_owner(user: User, project: dict[str, Any]) -> None:
+    if project["owner_id"] != user.id and not user.is_admin:
+        raise ApiError(403, "only the project owner may change its collaborators")
