@@ -87,7 +87,7 @@ class AppsMixin(ClientBase):
                 f"(commit_id={commit_id!r}, branch={branch!r})"
             )
         app_id = app_id or self.app_id
-        if unpublish_running_apps:
+        if unpublish_running_apps and app_id is not None:
             self.app_unpublish(app_id)
         if app_id is None:
             app_id = self._app_create()
