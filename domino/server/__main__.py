@@ -1,0 +1,153 @@
+"""``domino-server`` command line (also ``python -m domino.server``).
+
+domino-server serve [--host 127.0.0.1] [--port 8899] [--data-dir DIR] [--user NAME:APIKEY ...]
+                    [--workers N]
+domino-server add-user --data-dir DIR NAME      prints a new API key for NAME
+domino-server token --data-dir DIR NAME         prints a new bearer token for NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_PORT = 8899
+DEFAULT_DATA_DIR = Path(os.environ.get("DOMINO_SERVER_DATA_DIR") or Path.home() / ".domino-server")
+
+
+def _user_arg(value: str) -> tuple[str, str]:
+    name, sep, key = value.partition(":")
+    if not sep or not name or not key:
+        raise argparse.ArgumentTypeError("expected NAME:APIKEY")
+    return name, key
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="domino-server", description="A local, Domino-compatible REST API server."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API (Ctrl-C stops it)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default: loopback only)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    serve.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    serve.add_argument(
+        "--user",
+        type=_user_arg,
+        action="append",
+        default=[],
+        metavar="NAME:APIKEY",
+        help="ensure this user exists with this API key (repeatable)",
+    )
+    serve.add_argument("--workers", type=int, default=None, help="executions run at once")
+    serve.add_argument("--log-level", default="info", help="uvicorn log level")
+    for name, text in (
+        ("add-user", "create a user and print a new API key"),
+        ("token", "print a new bearer token for a user"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+        cmd.add_argument("name")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from domino.server.app import create_app
+    from domino.server.store import Store, new_secret, write_private_file
+
+    data_dir: Path = args.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    users: list[tuple[str, str]] = list(args.user)
+    first_key = None
+    if not users:
+        store = Store(data_dir)
+        try:
+            if store.count_users() == 0:
+                first_key = new_secret()
+                users = [("admin", first_key)]
+        finally:
+            store.close()
+    if args.workers is not None and args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    app = create_app(data_dir, workers=args.workers, users=users)
+    if first_key is not None:
+        app.state.services.ensure_quick_start("admin")
+        key_file = data_dir / "admin.key"
+        write_private_file(key_file, first_key + "\n")
+        print(f"Created user 'admin' with API key {first_key}")
+        print(f"(saved in {key_file}; it will not be shown again)")
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: listening on {args.host}, not only on this machine", file=sys.stderr)
+    print(f"domino-server listening on http://{host}:{port} (data in {data_dir})", flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on")
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn re-raises the signal once its graceful shutdown (lifespan included) is done.
+        pass
+    print("domino-server stopped", flush=True)
+    return 0
+
+
+def _add_user(args: argparse.Namespace) -> int:
+    from domino.server.store import Store
+
+    store = Store(args.data_dir)
+    try:
+        is_admin = store.count_users() == 0
+        key = store.add_user(args.name, is_admin=is_admin)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(key)
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from domino.server.store import Store
+
+    store = Store(args.data_dir)
+    try:
+        token = store.issue_token(args.name)
+    except KeyError:
+        print(f"no user {args.name!r} in {args.data_dir}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(token)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "add-user":
+        return _add_user(args)
+    return _token(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
