@@ -218,10 +218,7 @@ class UploadEngine:
         except BaseException as exc:
             self._abandon(key)
             if isinstance(exc, _wire.ChunkRejected):
-                raise DatasetUploadError(
-                    f"completing the upload to dataset {self.dataset_id} failed: {exc}; "
-                    "the upload session was cancelled"
-                ) from exc
+                raise DatasetUploadError(f"{exc}; the upload session was cancelled") from exc
             raise
         self.state.remove()
         return UploadSummary(

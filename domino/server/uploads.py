@@ -613,6 +613,8 @@ def expire_stale_sessions(store: Any, *, ttl: float | None = None, now: float | 
             ).fetchall()
         }
     root = _uploads_dir(store)
+    for key in stale:
+        shutil.rmtree(root / key, ignore_errors=True)
     if root.is_dir():
         recent = time.time() - 60  # leave alone what a request may be creating right now
         for entry in root.iterdir():

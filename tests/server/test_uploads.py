@@ -1,0 +1,329 @@
+"""The server's side of the dataset upload protocol (§13.2), driven with plain ``requests``."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from domino.server import uploads
+
+MiB = 1 << 20
+
+
+@pytest.fixture
+def server(domino_server: Any) -> Any:
+    return domino_server
+
+
+@pytest.fixture
+def api(server: Any) -> requests.Session:
+    session = requests.Session()
+    session.headers["X-Domino-Api-Key"] = server.api_key
+    return session
+
+
+@pytest.fixture
+def dataset(server: Any) -> str:
+    project = server.create_project()
+    try:
+        created = server.client(project).datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "")
+        return str(created["datasetId"])
+    except Exception:  # TEMPORARY until the server's /dataset routes land
+        from domino.server.store import new_id, now_ms
+
+        store = server.app.state.store
+        proj = store.find_project(*project.split("/"))
+        ds = new_id()
+        with store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO datasets (id, project_id, name, created, creator_id)"
+                " VALUES (?,?,?,?,?)",
+                (ds, proj["id"], ds, now_ms(), proj["owner_id"]),
+            )
+        return ds
+
+
+class Upload:
+    """One upload session, speaking the wire protocol exactly as the clients do."""
+
+    def __init__(self, server: Any, api: requests.Session, dataset: str, setting: str = "Ignore"):
+        self.base = f"{server.url}/v4/datasetrw/datasets/{dataset}/snapshot/file"
+        self.api = api
+        response = api.post(
+            self.base + "/start", json={"filePaths": [], "fileCollisionSetting": setting}
+        )
+        assert response.status_code == 200, response.text
+        self.key = response.json()
+
+    def chunk(
+        self,
+        rel: str,
+        number: int,
+        data: bytes,
+        *,
+        total: int = 1,
+        chunk_size: int | None = None,
+        identifier: str | None = None,
+        checksum: str | None = None,
+        current: int | None = None,
+        field: str | None = None,
+        extra_part_first: bool = False,
+    ) -> requests.Response:
+        checksum = checksum or hashlib.md5(data).hexdigest().upper()
+        identifier = identifier or f"{len(data)}-{rel}"
+        query = (
+            f"key={self.key}&resumableChunkNumber={number}"
+            f"&resumableChunkSize={chunk_size or max(len(data), 1)}"
+            f"&resumableCurrentChunkSize={len(data) if current is None else current}"
+            f"&resumableIdentifier={quote(identifier)}&resumableRelativePath={quote(rel)}"
+            f"&resumableTotalChunks={total}&checksum={checksum}"
+        )
+        files: list[tuple[str, Any]] = []
+        if extra_part_first:
+            files.append(("note", (None, "not a file")))
+        files.append((field or rel, (rel.rsplit("/", 1)[-1], data, "application/octet-stream")))
+        return self.api.post(f"{self.base}?{query}", files=files, headers={"Csrf-Token": "nocheck"})
+
+    def test(self, identifier: str, number: int, data: bytes, total: int = 1) -> int:
+        checksum = hashlib.md5(data).hexdigest().upper()
+        query = (
+            f"key={self.key}&resumableChunkNumber={number}&resumableIdentifier="
+            f"{quote(identifier)}&resumableTotalChunks={total}&checksum={checksum}"
+        )
+        return self.api.get(f"{self.base}/test?{query}").status_code
+
+    def end(self, target: str | None = None) -> requests.Response:
+        suffix = f"?targetRelativePath={quote(target)}" if target is not None else ""
+        return self.api.get(f"{self.base}/end/{self.key}{suffix}")
+
+    def cancel(self) -> requests.Response:
+        return self.api.get(f"{self.base}/cancel/{self.key}")
+
+
+def listing(server: Any, api: requests.Session, dataset: str) -> dict[str, str]:
+    response = api.get(f"{server.url}/_local/datasets/{dataset}/files")
+    assert response.status_code == 200, response.text
+    return {f["path"]: f["sha256"] for f in response.json()}
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_start_returns_the_key_as_a_json_string(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    assert isinstance(up.key, str) and len(up.key) >= 16
+
+
+def test_start_refuses_an_unknown_collision_setting(server: Any, api: Any, dataset: str) -> None:
+    response = api.post(
+        f"{server.url}/v4/datasetrw/datasets/{dataset}/snapshot/file/start",
+        json={"filePaths": [], "fileCollisionSetting": "Clobber"},
+    )
+    assert response.status_code == 400
+    assert "Clobber" in response.json()["message"]
+
+
+def test_unknown_dataset_is_404_and_a_stranger_gets_403(
+    server: Any, api: Any, dataset: str
+) -> None:
+    body = {"filePaths": [], "fileCollisionSetting": "Ignore"}
+    url = f"{server.url}/v4/datasetrw/datasets/%s/snapshot/file/start"
+    assert api.post(url % ("0" * 24), json=body).status_code == 404
+    stranger = server.add_user(f"u{uuid.uuid4().hex[:8]}")
+    response = requests.post(url % dataset, json=body, headers={"X-Domino-Api-Key": stranger})
+    assert response.status_code == 403
+
+
+def test_chunk_test_answers_204_until_that_exact_chunk_is_stored(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    assert up.test("5-a.txt", 1, b"hello") == 204
+    assert up.chunk("a.txt", 1, b"hello", identifier="5-a.txt").status_code == 200
+    assert up.test("5-a.txt", 1, b"hello") == 200
+    assert up.test("5-a.txt", 1, b"HELLO") == 204  # other checksum
+    assert up.test("5-b.txt", 1, b"hello") == 204  # other identifier
+
+
+def test_checksum_mismatch_is_refused_and_nothing_is_stored(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    response = up.chunk("a.txt", 1, b"hello", checksum="0" * 32)
+    assert response.status_code == 400
+    assert "MD5" in response.json()["message"]
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {}
+
+
+def test_lower_case_checksum_is_accepted(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    lower = hashlib.md5(b"hello").hexdigest()
+    assert up.chunk("a.txt", 1, b"hello", checksum=lower).status_code == 200
+
+
+def test_size_different_from_current_chunk_size_is_refused(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    response = up.chunk("a.txt", 1, b"hello", current=4)
+    assert response.status_code == 400
+    assert "resumableCurrentChunkSize" in response.json()["message"]
+
+
+def test_file_part_is_taken_whatever_its_field_name(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    response = up.chunk("d/a.txt", 1, b"payload", field="file", extra_part_first=True)
+    assert response.status_code == 200, response.text
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"d/a.txt": sha(b"payload")}
+
+
+@pytest.mark.parametrize("rel", ["../evil.txt", "/etc/passwd", "a/../../b"])
+def test_relative_path_escaping_the_dataset_is_refused(
+    server: Any, api: Any, dataset: str, rel: str
+) -> None:
+    up = Upload(server, api, dataset)
+    assert up.chunk(rel, 1, b"x").status_code == 400
+
+
+def test_parallel_out_of_order_chunks_of_one_file_assemble_in_order(
+    server: Any, api: Any, dataset: str
+) -> None:
+    data = bytes(range(256)) * (5 * MiB // 256) + b"tail"
+    size = MiB // 2
+    pieces = [data[i : i + size] for i in range(0, len(data), size)]
+    up = Upload(server, api, dataset)
+    statuses: list[int] = []
+
+    def send(number: int) -> None:
+        response = up.chunk(
+            "big.bin",
+            number,
+            pieces[number - 1],
+            total=len(pieces),
+            chunk_size=size,
+            identifier="big",
+        )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=send, args=(n,)) for n in reversed(range(1, len(pieces) + 1))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(pieces)
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"big.bin": sha(data)}
+
+
+def test_end_with_missing_chunks_names_the_incomplete_file_and_shows_nothing(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    up.chunk("done.txt", 1, b"ok")
+    up.chunk("half.bin", 1, b"aaaa", total=2, chunk_size=4, identifier="h")
+    response = up.end()
+    assert response.status_code == 400
+    assert "half.bin" in response.json()["message"]
+    assert listing(server, api, dataset) == {}
+    # The session stays usable: send the missing chunk and end again.
+    up.chunk("half.bin", 2, b"bb", total=2, chunk_size=4, identifier="h")
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"done.txt": sha(b"ok"), "half.bin": sha(b"aaaabb")}
+
+
+def test_end_is_idempotent_but_a_closed_session_takes_no_more_chunks(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    up.chunk("a.txt", 1, b"a")
+    first = up.end()
+    assert first.status_code == 200 and isinstance(first.json(), str)
+    assert up.end().status_code == 200
+    assert up.chunk("b.txt", 1, b"b").status_code == 400
+    assert listing(server, api, dataset) == {"a.txt": sha(b"a")}
+
+
+@pytest.mark.parametrize("target", ["/abs", "../up", "missing/folder"])
+def test_bad_target_path_is_400_and_nothing_lands(
+    server: Any, api: Any, dataset: str, target: str
+) -> None:
+    up = Upload(server, api, dataset)
+    up.chunk("a.txt", 1, b"a")
+    response = up.end(target)
+    assert response.status_code == 400
+    assert target.strip("/").split("/")[0] in response.json()["message"]
+    assert listing(server, api, dataset) == {}
+
+
+def test_cancel_discards_everything_and_is_idempotent(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    up.chunk("a.txt", 1, b"a")
+    first = up.cancel()
+    assert first.status_code == 200 and first.content == b""
+    assert up.cancel().status_code == 200
+    assert up.chunk("b.txt", 1, b"b").status_code == 400
+    assert up.end().status_code == 400
+    assert not (server.data_dir / "uploads" / up.key).exists()
+    assert listing(server, api, dataset) == {}
+
+
+def test_unknown_key_is_404(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    up.key = "f" * 32
+    assert up.end().status_code == 404
+    assert up.cancel().status_code == 404
+    assert up.chunk("a.txt", 1, b"a").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("Ignore", {"t.csv": b"old", "noext": b"old"}),
+        ("Overwrite", {"t.csv": b"new", "noext": b"new"}),
+        ("Rename", {"t.csv": b"old", "t_1.csv": b"new", "noext": b"old", "noext_1": b"new"}),
+    ],
+)
+def test_collision_settings(
+    server: Any, api: Any, dataset: str, setting: str, expected: dict[str, bytes]
+) -> None:
+    for content, mode in ((b"old", "Ignore"), (b"new", setting)):
+        up = Upload(server, api, dataset, mode)
+        up.chunk("t.csv", 1, content)
+        up.chunk("noext", 1, content)
+        assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {k: sha(v) for k, v in expected.items()}
+
+
+def test_stale_sessions_are_expired_with_their_chunks(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    up.chunk("a.txt", 1, b"a")
+    session_dir = server.data_dir / "uploads" / up.key
+    assert session_dir.exists()
+    store = server.app.state.store
+    uploads.expire_stale_sessions(store, ttl=3600)
+    assert session_dir.exists()  # still fresh
+    uploads.expire_stale_sessions(store, ttl=0, now=1e12)
+    assert not session_dir.exists()
+    assert up.chunk("b.txt", 1, b"b").status_code == 404
+
+
+def test_local_stats_count_received_bytes(server: Any, api: Any, dataset: str) -> None:
+    before = api.get(f"{server.url}/_local/uploads/stats").json()
+    up = Upload(server, api, dataset)
+    up.chunk("a.txt", 1, b"abc")
+    up.chunk("b.txt", 1, b"defg", checksum="0" * 32)
+    after = api.get(f"{server.url}/_local/uploads/stats").json()
+    assert after["bytes_received"] - before["bytes_received"] == 7
+    assert after["bytes_stored"] - before["bytes_stored"] == 3
+    assert after["chunks_stored"] - before["chunks_stored"] == 1
