@@ -117,6 +117,12 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         """``owner/project`` as given to the constructor."""
         return f"{self._owner_username}/{self._project_name}"
 
+    @property
+    def request_manager(self) -> HttpClient:
+        """The client's HTTP layer (kept for scripts that used the public client's
+        ``request_manager.get/post(url)``; absolute URLs and ``/paths`` both work)."""
+        return self._http
+
     # ------------------------------------------------------------------ credentials
 
     def authenticate(

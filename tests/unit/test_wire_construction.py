@@ -198,3 +198,12 @@ def test_http_errors_are_typed_and_still_requests_http_errors(
         client.job_status("j1")
     assert isinstance(info.value, requests.HTTPError)
     assert API_KEY not in str(info.value)
+
+
+def test_request_manager_compat_accepts_routes_paths_and_absolute_urls(
+    client: Domino, wire: requests_mock.Mocker
+) -> None:
+    wire.post(f"{HOST}/v4/jobs/start", json={"id": "j"})
+    assert client.request_manager.post(client._routes.job_start(), json={}).json() == {"id": "j"}
+    assert client.request_manager.post(f"{HOST}/v4/jobs/start", json={}).status_code == 200
+    assert [r.url for r in wire.request_history] == [f"{HOST}/v4/jobs/start"] * 2
