@@ -11,6 +11,7 @@ import requests
 
 from domino import exceptions
 from domino._base import ClientBase
+from domino._types import DatasetSummary
 
 __all__ = ["DatasetsMixin"]
 
@@ -18,11 +19,11 @@ logger = logging.getLogger(__name__)
 
 
 class DatasetsMixin(ClientBase):
-    def datasets_list(self, project_id: str | None = None) -> list[dict[str, Any]]:
+    def datasets_list(self, project_id: str | None = None) -> list[DatasetSummary]:
         """Datasets visible to the caller, or of one project: ``[{"datasetId", "datasetName",
         "projectId"}, ...]``."""
         params = None if project_id is None else {"projectId": project_id}
-        datasets: list[dict[str, Any]] = self._get(self._routes.datasets(), params=params)
+        datasets: list[DatasetSummary] = self._get(self._routes.datasets(), params=params)
         return datasets
 
     def datasets_ids(self, project_id: str | None) -> list[str]:

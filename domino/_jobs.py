@@ -10,6 +10,7 @@ import requests
 from domino import exceptions
 from domino._compat import renamed_kwargs
 from domino._runs import TERMINAL_STATUSES, RunsMixin
+from domino._types import HardwareTierEntry, Job
 from domino._validation import JobValidator
 
 __all__ = ["JobsMixin"]
@@ -20,9 +21,9 @@ logger = logging.getLogger(__name__)
 class JobsMixin(RunsMixin):
     # ------------------------------------------------------------------ hardware tiers
 
-    def hardware_tiers_list(self) -> list[dict[str, Any]]:
+    def hardware_tiers_list(self) -> list[HardwareTierEntry]:
         """The project's hardware tiers: ``[{"hardwareTier": {...}, "capacity": {...}}, ...]``."""
-        tiers: list[dict[str, Any]] = self._get(self._routes.hardware_tiers(self.project_id))
+        tiers: list[HardwareTierEntry] = self._get(self._routes.hardware_tiers(self.project_id))
         return tiers
 
     def get_hardware_tier_id_from_name(self, hardware_tier_name: str) -> str | None:
@@ -48,7 +49,7 @@ class JobsMixin(RunsMixin):
         title: str | None = None,
         main_repo_git_ref: dict[str, Any] | None = None,
         branch: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Job:
         """Start a job through the v4 Jobs API; returns the Job object (``id``, ``number`` ...).
 
         ``command`` is one string (``"main.py arg1"``). ``branch`` is shorthand for
@@ -116,7 +117,7 @@ class JobsMixin(RunsMixin):
         }
         try:
             # never retried once sent: a second POST would start a second job
-            job: dict[str, Any] = self._http.json("POST", self._routes.job_start(), json=body)
+            job: Job = self._http.json("POST", self._routes.job_start(), json=body)
         except exceptions.ReloginRequiredException:
             logger.error(
                 "You need to log in to the Domino UI to start the job: %s/relogin?redirectPath=/",
@@ -133,7 +134,7 @@ class JobsMixin(RunsMixin):
             requests.exceptions.RequestException,
         ),
         **kwargs: Any,
-    ) -> dict[str, Any]:
+    ) -> Job:
         """Start a job (``kwargs`` as for :meth:`job_start`) and wait until it is finished.
 
         Returns the final Job object and logs the job's stdout once. Errors listed in
@@ -150,7 +151,7 @@ class JobsMixin(RunsMixin):
         job_id = str(job["id"])
         seen: list[Any] = []
 
-        def fetch() -> dict[str, Any]:
+        def fetch() -> Job:
             status = self.job_status(job_id)
             execution = _statuses(status).get("executionStatus")
             if not seen or seen[-1] != execution:
@@ -158,7 +159,7 @@ class JobsMixin(RunsMixin):
                 seen.append(execution)
             return status
 
-        def is_done(status: dict[str, Any]) -> bool:
+        def is_done(status: Job) -> bool:
             statuses = _statuses(status)
             return bool(statuses.get("isCompleted")) or (
                 statuses.get("executionStatus") in TERMINAL_STATUSES
@@ -194,9 +195,9 @@ class JobsMixin(RunsMixin):
         logger.warning("run_stop is deprecated: use the job_stop method instead")
         return self.job_stop(job_id=run_id, commit_results=save_changes)
 
-    def job_status(self, job_id: str) -> dict[str, Any]:
+    def job_status(self, job_id: str) -> Job:
         """The v4 Job object (``statuses.executionStatus``, ``statuses.isCompleted`` ...)."""
-        status: dict[str, Any] = self._get(self._routes.job(job_id))
+        status: Job = self._get(self._routes.job(job_id))
         return status
 
     def jobs_list(

@@ -9,6 +9,7 @@ import requests
 
 from domino import exceptions
 from domino._base import ClientBase
+from domino._types import Tag
 
 __all__ = ["ProjectsMixin"]
 
@@ -68,10 +69,10 @@ class ProjectsMixin(ClientBase):
 
     # ------------------------------------------------------------------ tags
 
-    def tags_list(self, project_id: str | None = None) -> list[dict[str, Any]]:
+    def tags_list(self, project_id: str | None = None) -> list[Tag]:
         """The project's tags: ``[{"id", "name", "isApproved"}, ...]``."""
         project_id = project_id or self.project_id
-        tags: list[dict[str, Any]] = self._get(self._routes.project_v4(project_id))["tags"]
+        tags: list[Tag] = self._get(self._routes.project_v4(project_id))["tags"]
         return tags
 
     def tag_details(self, tag_id: str) -> Any:

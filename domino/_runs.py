@@ -13,6 +13,7 @@ import requests
 from domino import exceptions
 from domino._base import ClientBase
 from domino._compat import renamed_kwargs
+from domino._types import Run, RunStartResult
 
 __all__ = ["RunsMixin", "TERMINAL_STATUSES", "output_tail", "strip_html"]
 
@@ -85,7 +86,7 @@ class RunsMixin(ClientBase):
         title: str | None = None,
         tier: str | None = None,
         publish_api_endpoint: bool | None = None,
-    ) -> dict[str, Any]:
+    ) -> RunStartResult:
         """Start a v1 run; returns ``{"runId", "message"}``.
 
         ``command`` is a list such as ``["main.py", "arg1"]``; ``tier`` is a hardware tier
@@ -107,7 +108,7 @@ class RunsMixin(ClientBase):
         }
         try:
             # never retried once sent: a second POST would start a second run
-            result: dict[str, Any] = self._http.json("POST", self._routes.runs(), json=body)
+            result: RunStartResult = self._http.json("POST", self._routes.runs(), json=body)
         except exceptions.ReloginRequiredException:
             logger.error(
                 "You need to log in to the Domino UI to start the run: %s/relogin?redirectPath=/",
@@ -117,9 +118,9 @@ class RunsMixin(ClientBase):
         return result
 
     @renamed_kwargs(runId="run_id")
-    def runs_status(self, run_id: str) -> dict[str, Any]:
+    def runs_status(self, run_id: str) -> Run:
         """One run (``GET /v1/projects/{owner}/{project}/runs/{id}``)."""
-        result: dict[str, Any] = self._get(self._routes.run(run_id))
+        result: Run = self._get(self._routes.run(run_id))
         return result
 
     def get_run_info(self, run_id: str) -> dict[str, Any] | None:
@@ -143,7 +144,7 @@ class RunsMixin(ClientBase):
         poll_freq: float = 5,
         max_poll_time: float | None = 6000,
         retry_count: int = 5,
-    ) -> dict[str, Any]:
+    ) -> RunStartResult:
         """Start a v1 run and wait until it reaches a terminal status.
 
         Polls the one run (not the whole run list) with backoff capped at ``poll_freq``
@@ -159,7 +160,7 @@ class RunsMixin(ClientBase):
         started = self.runs_start(command, is_direct, commit_id, title, tier, publish_api_endpoint)
         run_id = str(started["runId"])
 
-        def is_done(run: dict[str, Any]) -> bool:
+        def is_done(run: Run) -> bool:
             return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
 
         final = poll(

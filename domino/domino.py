@@ -21,6 +21,7 @@ from domino._files import FilesMixin
 from domino._http import HttpClient
 from domino._jobs import JobsMixin
 from domino._projects import ProjectsMixin
+from domino._types import VersionInfo
 from domino.authentication import resolve_auth
 from domino.helpers import clean_host_url
 from domino.routes import Routes
@@ -149,9 +150,9 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
 
     # ------------------------------------------------------------------ deployment
 
-    def deployment_version(self) -> dict[str, Any]:
+    def deployment_version(self) -> VersionInfo:
         """The deployment's ``GET /version`` answer (``{"version": "5.10.0", ...}``)."""
-        answer = self._get(self._routes.version())
+        answer: VersionInfo = self._get(self._routes.version())
         return answer if isinstance(answer, dict) else {}
 
     def requires_at_least(self, at_least_version: str) -> bool:
