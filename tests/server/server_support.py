@@ -1,0 +1,154 @@
+"""Helpers shared by the server tests (imported as a plain module: ``server_support``)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+TERMINAL = {"Succeeded", "Failed", "Stopped", "Error"}
+
+
+class Api:
+    """A requests session bound to one server and one credential."""
+
+    def __init__(self, url: str, headers: dict[str, str] | None = None, auth: Any = None) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.headers.update(headers or {})
+        self.session.auth = auth
+
+    def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        kw.setdefault("timeout", 30)
+        return self.session.request(method, self.url + path, **kw)
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("DELETE", path, **kw)
+
+    def ok(self, method: str, path: str, **kw: Any) -> Any:
+        response = self.request(method, path, **kw)
+        assert response.ok, f"{method} {path} -> {response.status_code} {response.text}"
+        return response.json() if response.content else None
+
+
+class Project:
+    """A fresh project plus shortcuts for its routes."""
+
+    def __init__(self, api: Api, full_name: str) -> None:
+        self.api = api
+        self.full_name = full_name
+        self.owner, self.name = full_name.split("/")
+        found = api.ok(
+            "GET",
+            f"/v4/gateway/projects/findProjectByOwnerAndName?ownerName={self.owner}"
+            f"&projectName={self.name}",
+        )
+        self.id: str = found["id"]
+        self.v1 = f"/v1/projects/{self.owner}/{self.name}"
+
+    def upload(self, path: str, content: bytes | str) -> dict[str, Any]:
+        data = content.encode() if isinstance(content, str) else content
+        response = self.api.put(f"{self.v1}/{path.lstrip('/')}", data=data)
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def commits(self) -> list[str]:
+        result: list[str] = self.api.ok("GET", f"{self.v1}/commits")
+        return result
+
+    def files(self, commit: str, path: str = "/") -> dict[str, str]:
+        """path → blob key of the files listed at ``commit``."""
+        listing = self.api.ok("GET", f"{self.v1}/files/{commit}/{path}")
+        return {e["path"]: e["key"] for e in listing["data"]}
+
+    def download(self, commit: str, path: str) -> bytes:
+        response = self.api.get(
+            f"/api/projects/v1/projects/{self.id}/files/{commit}/{path}/content"
+        )
+        assert response.status_code == 200, response.text
+        return response.content
+
+    def start_run(self, command: list[str] | str, **extra: Any) -> str:
+        body = {
+            "command": command,
+            "isDirect": False,
+            "commitId": None,
+            "title": None,
+            "tier": None,
+            "publishApiEndpoint": None,
+        }
+        body.update(extra)
+        return str(self.api.ok("POST", f"{self.v1}/runs", json=body)["runId"])
+
+    def start_job(self, command: str, **extra: Any) -> dict[str, Any]:
+        body = {
+            "projectId": self.id,
+            "commandToRun": command,
+            "commitId": None,
+            "mainRepoGitRef": None,
+            "overrideHardwareTierId": None,
+            "onDemandSparkClusterProperties": None,
+            "computeClusterProperties": None,
+            "environmentId": None,
+            "externalVolumeMounts": None,
+            "title": None,
+        }
+        body.update(extra)
+        job: dict[str, Any] = self.api.ok("POST", "/v4/jobs/start", json=body)
+        return job
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        run: dict[str, Any] = self.api.ok("GET", f"{self.v1}/runs/{run_id}")
+        return run
+
+    def stdout(self, run_id: str) -> dict[str, str]:
+        out: dict[str, str] = self.api.ok("GET", f"{self.v1}/run/{run_id}/stdout")
+        return out
+
+    def wait_run(self, run_id: str, timeout: float = 30) -> dict[str, Any]:
+        return wait_for(lambda: self.run(run_id), lambda r: r["status"] in TERMINAL, timeout)
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        job: dict[str, Any] = self.api.ok("GET", f"/v4/jobs/{job_id}")
+        return job
+
+    def wait_job(self, job_id: str, timeout: float = 30) -> dict[str, Any]:
+        return wait_for(lambda: self.job(job_id), lambda j: j["statuses"]["isCompleted"], timeout)
+
+    def stop(self, job_id: str, commit_results: bool = True) -> requests.Response:
+        return self.api.post(
+            "/v4/jobs/stop",
+            json={"projectId": self.id, "jobId": job_id, "commitResults": commit_results},
+        )
+
+
+def wait_for(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    value = fetch()
+    while not ok(value):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s; last value: {value!r}")
+        time.sleep(0.03)
+        value = fetch()
+    return value
+
+
+def unique(prefix: str = "p") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"

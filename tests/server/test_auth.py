@@ -1,0 +1,88 @@
+"""Authentication modes, 401/403, and the rule that 409 never means anything but "log in again"."""
+
+from __future__ import annotations
+
+import base64
+
+from server_support import Api, Project
+
+from domino.testing import LocalServer
+
+USERS = "/v4/users"
+
+
+def test_api_key_header_authenticates(server: LocalServer) -> None:
+    response = Api(server.url, {"X-Domino-Api-Key": server.api_key}).get(USERS)
+    assert response.status_code == 200
+    assert "admin" in [u["userName"] for u in response.json()]
+
+
+def test_basic_auth_with_empty_user_name_authenticates_like_client_1x(server: LocalServer) -> None:
+    token = base64.b64encode(f":{server.api_key}".encode()).decode()
+    response = Api(server.url, {"Authorization": f"Basic {token}"}).get(USERS)
+    assert response.status_code == 200
+
+
+def test_basic_auth_ignores_the_user_name(server: LocalServer) -> None:
+    response = Api(server.url, auth=("whoever", server.api_key)).get(USERS)
+    assert response.status_code == 200
+
+
+def test_bearer_token_from_the_token_command_authenticates(server: LocalServer) -> None:
+    token = server.token("admin")
+    response = Api(server.url, {"Authorization": f"Bearer {token}"}).get(USERS)
+    assert response.status_code == 200
+
+
+def test_missing_credentials_get_401_json(server: LocalServer) -> None:
+    response = Api(server.url).get(USERS)
+    assert response.status_code == 401
+    assert response.json()["message"]
+
+
+def test_wrong_key_wrong_password_and_wrong_token_get_401(server: LocalServer) -> None:
+    for api in (
+        Api(server.url, {"X-Domino-Api-Key": "not-a-key"}),
+        Api(server.url, auth=("", "not-a-key")),
+        Api(server.url, {"Authorization": "Bearer not-a-token"}),
+        Api(server.url, {"Authorization": "Basic !!!not-base64"}),
+    ):
+        response = api.get(USERS)
+        assert response.status_code == 401, api.session.headers
+        assert "not-a-key" not in response.text
+
+
+def test_version_answers_without_credentials(server: LocalServer) -> None:
+    response = Api(server.url).get("/version")
+    assert response.status_code == 200
+    assert response.json()["version"] == "5.10.0"
+
+
+def test_other_users_project_is_forbidden(project: Project, other_user: tuple[str, Api]) -> None:
+    _, bob = other_user
+    for path in (
+        f"{project.v1}/runs",
+        f"{project.v1}/commits",
+        f"/v4/projects/{project.id}",
+        f"/v4/gateway/projects/findProjectByOwnerAndName?ownerName={project.owner}"
+        f"&projectName={project.name}",
+    ):
+        response = bob.get(path)
+        assert response.status_code == 403, path
+        assert response.json()["message"]
+    assert bob.put(f"{project.v1}/x.txt", data=b"x").status_code == 403
+
+
+def test_duplicate_names_are_400_never_409(project: Project, api: Api) -> None:
+    response = api.post("/project", data={"projectName": project.name})
+    assert response.status_code == 400
+    api.ok("POST", "/dataset", json={"datasetName": "d", "projectId": project.id})
+    response = api.post("/dataset", json={"datasetName": "d", "projectId": project.id})
+    assert response.status_code == 400
+
+
+def test_keys_are_not_stored_in_clear(server: LocalServer) -> None:
+    raw = (server.data_dir / "domino.sqlite3").read_bytes()
+    wal = server.data_dir / "domino.sqlite3-wal"
+    raw += wal.read_bytes() if wal.exists() else b""
+    assert server.api_key.encode() not in raw
