@@ -6,7 +6,7 @@ import html
 import logging
 import re
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 
@@ -179,12 +179,11 @@ class RunsMixin(ClientBase):
             self._raise_failed("run", run_id, status)
         return started
 
-    def _raise_failed(self, kind: str, run_id: str, status: Any) -> None:
+    def _raise_failed(self, kind: str, run_id: str, status: Any) -> NoReturn:
         """Replay the output into the log and raise RunFailedException naming its tail."""
         try:
             log = self.get_run_log(run_id, include_setup_log=False)
         except requests.RequestException as error:
-            log = ""
             tail = f"(output unavailable: {error})"
         else:
             self.process_log(log)
