@@ -338,7 +338,7 @@ class UploadEngine:
         if self.error is not None:
             _join_all([producer, *workers], _ERROR_GRACE)
             error = self.error
-            if isinstance(error, (_SessionGone, _Fatal)):
+            if isinstance(error, (_SessionGone, _Fatal, KeyboardInterrupt)):
                 raise error
             raise _Fatal(f"uploading to dataset {self.dataset_id} failed: {error!r}") from error
         self.reporter.update(self._snapshot(), final_totals=True)
@@ -398,7 +398,7 @@ class UploadEngine:
                 self._chunk(handle, entry, number, key, testing)
         except _wire.Stopped:
             return
-        except (_Fatal, _SessionGone) as exc:
+        except (_Fatal, _SessionGone, KeyboardInterrupt) as exc:
             self._fail(exc)
         except BaseException as exc:
             self._fail(_Fatal(f"uploading {current.relative if current else '?'} failed: {exc!r}"))

@@ -1,0 +1,265 @@
+"""Interrupted dataset uploads resume: after ``kill -9``, after Ctrl-C, and start over when the
+local files changed or the server forgot the session."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+import domino
+from domino.server import uploads
+
+MiB = 1 << 20
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+@pytest.fixture
+def dataset(client: domino.Domino, domino_server: Any, project: str) -> str:
+    try:
+        created = client.datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "resume tests")
+        return str(created["datasetId"])
+    except Exception:  # TEMPORARY until the server's /dataset routes land
+        from domino.server.store import new_id, now_ms
+
+        store = domino_server.app.state.store
+        proj = store.find_project(*project.split("/"))
+        ds = new_id()
+        with store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO datasets (id, project_id, name, created, creator_id)"
+                " VALUES (?,?,?,?,?)",
+                (ds, proj["id"], ds, now_ms(), proj["owner_id"]),
+            )
+        return ds
+
+
+def _stats(server: Any) -> dict[str, int]:
+    response = requests.get(
+        f"{server.url}/_local/uploads/stats", headers={"X-Domino-Api-Key": server.api_key}
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def _listing(server: Any, dataset_id: str) -> dict[str, tuple[int, str]]:
+    response = requests.get(
+        f"{server.url}/_local/datasets/{dataset_id}/files",
+        headers={"X-Domino-Api-Key": server.api_key},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return {f["path"]: (f["size"], f["sha256"]) for f in response.json()}
+
+
+def _random_file(path: Path, size: int) -> tuple[int, str]:
+    data = os.urandom(size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return size, hashlib.sha256(data).hexdigest()
+
+
+def _session_states(server: Any) -> dict[str, str]:
+    rows = server.app.state.store.query("SELECT key, state FROM upload_sessions")
+    return {r["key"]: r["state"] for r in rows}
+
+
+@pytest.fixture
+def slow_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Make every chunk POST take a little longer, so an upload can be caught half-way."""
+    original = requests.Session.request
+
+    def slowed(self: requests.Session, method: str, url: str, *args: Any, **kw: Any) -> Any:
+        if method == "POST" and "/snapshot/file?" in url:
+            time.sleep(0.03)
+        return original(self, method, url, *args, **kw)
+
+    monkeypatch.setattr(requests.Session, "request", slowed)
+    yield
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import requests
+    import domino
+
+    url, key, project, dataset, path = sys.argv[1:6]
+    original = requests.Session.request
+
+    def slowed(self, method, u, *args, **kw):
+        if method == "POST" and "/snapshot/file?" in u:
+            time.sleep(0.05)
+        return original(self, method, u, *args, **kw)
+
+    requests.Session.request = slowed
+    client = domino.Domino(project, api_key=key, host=url)
+    client.datasets_upload_files(
+        dataset, path, max_workers=4, target_chunk_size=1 << 20, progress=False
+    )
+    print("finished")
+    """
+)
+
+
+def test_upload_killed_with_sigkill_resumes_resending_at_most_one_chunk_per_worker(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    project: str,
+    tmp_path: Path,
+    cache_dir: Path,
+) -> None:
+    workers, chunk = 4, MiB
+    path = tmp_path / "payload.bin"
+    size, digest = _random_file(path, 64 * MiB + 12345)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    base = _stats(domino_server)
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_dir)}
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            domino_server.url,
+            domino_server.api_key,
+            project,
+            dataset,
+            str(path),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _stats(domino_server)["chunks_stored"] - base["chunks_stored"] < 12:
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the child never got going"
+            time.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    time.sleep(0.3)  # let the server notice the dropped connections
+    stored_by_child = _stats(domino_server)["bytes_stored"] - base["bytes_stored"]
+    assert 0 < stored_by_child < size
+    assert list(cache_dir.rglob("*.jsonl")), "the child left no resume state"
+
+    result = client.datasets_upload_files(
+        dataset, path, max_workers=workers, target_chunk_size=chunk, progress=False
+    )
+
+    summary = result.summary  # type: ignore[attr-defined]
+    after = _stats(domino_server)
+    assert summary.resumed
+    assert summary.bytes_skipped == stored_by_child
+    assert summary.bytes_sent + summary.bytes_skipped == size
+    resent = (after["bytes_received"] - base["bytes_received"]) - size
+    assert resent <= workers * chunk + 0.05 * size
+    assert _listing(domino_server, dataset) == {"payload.bin": (size, digest)}
+    assert not list(cache_dir.rglob("*.jsonl")), "state must be removed after success"
+
+
+def _interrupt_after_first_progress(event: Any) -> None:
+    if event.bytes_done > 0:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_the_session_and_calling_again_sends_only_what_is_missing(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    tmp_path: Path,
+    cache_dir: Path,
+    slow_chunks: None,
+) -> None:
+    folder = tmp_path / "data"
+    expected = {
+        "data/a.bin": _random_file(folder / "a.bin", 6 * MiB),
+        "data/sub/b.bin": _random_file(folder / "sub" / "b.bin", 3 * MiB + 7),
+    }
+    kw = {"max_workers": 2, "target_chunk_size": 256 * 1024}
+    with pytest.raises(KeyboardInterrupt):
+        client.datasets_upload_files(
+            dataset, folder, progress=_interrupt_after_first_progress, **kw
+        )
+    stopped_at = _stats(domino_server)["chunks_stored"]
+    time.sleep(1.0)
+    # Queued chunks are not sent after Ctrl-C: at most the requests in flight complete.
+    assert _stats(domino_server)["chunks_stored"] - stopped_at <= kw["max_workers"]
+    assert "open" in _session_states(domino_server).values()
+    assert _listing(domino_server, dataset) == {}
+
+    result = client.datasets_upload_files(dataset, folder, resume=True, **kw)
+
+    summary = result.summary  # type: ignore[attr-defined]
+    assert summary.resumed and summary.bytes_skipped > 0
+    assert summary.bytes_sent + summary.bytes_skipped == 9 * MiB + 7
+    assert _listing(domino_server, dataset) == expected
+    assert not list(cache_dir.rglob("*.jsonl"))
+
+
+def test_changed_local_file_starts_a_fresh_session(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    tmp_path: Path,
+    cache_dir: Path,
+    slow_chunks: None,
+) -> None:
+    path = tmp_path / "data.bin"
+    _random_file(path, 4 * MiB)
+    kw = {"max_workers": 2, "target_chunk_size": 128 * 1024}
+    with pytest.raises(KeyboardInterrupt):
+        client.datasets_upload_files(dataset, path, progress=_interrupt_after_first_progress, **kw)
+    old_sessions = {k for k, s in _session_states(domino_server).items() if s == "open"}
+
+    expected = _random_file(path, 4 * MiB)  # same size, new content and mtime
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    result = client.datasets_upload_files(dataset, path, **kw)
+
+    summary = result.summary  # type: ignore[attr-defined]
+    assert not summary.resumed and summary.bytes_skipped == 0
+    assert _listing(domino_server, dataset) == {"data.bin": expected}
+    states = _session_states(domino_server)
+    assert all(states[k] == "cancelled" for k in old_sessions)
+
+
+def test_resume_starts_over_when_the_server_expired_the_session(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    tmp_path: Path,
+    cache_dir: Path,
+    slow_chunks: None,
+) -> None:
+    path = tmp_path / "data.bin"
+    expected = _random_file(path, 3 * MiB)
+    kw = {"max_workers": 2, "target_chunk_size": 128 * 1024}
+    with pytest.raises(KeyboardInterrupt):
+        client.datasets_upload_files(dataset, path, progress=_interrupt_after_first_progress, **kw)
+    uploads.expire_stale_sessions(domino_server.app.state.store, ttl=0, now=1e12)
+
+    result = client.datasets_upload_files(dataset, path, **kw)
+
+    assert not result.summary.resumed  # type: ignore[attr-defined]
+    assert _listing(domino_server, dataset) == {"data.bin": expected}
