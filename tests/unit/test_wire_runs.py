@@ -269,3 +269,14 @@ def test_runs_start_blocking_passes_start_arguments_positionally(
         "tier": "Large",
         "publishApiEndpoint": True,
     }
+
+
+def test_failed_run_whose_output_cannot_be_fetched_still_raises_run_failed(
+    client: Domino, wire: requests_mock.Mocker, fake_time: FakeTime
+) -> None:
+    wire.post(RUNS, json=START_ANSWER)
+    wire.get(RUN, json=run("Error"))
+    wire.get(STDOUT, status_code=500, text="oops")
+    with pytest.raises(exceptions.RunFailedException, match="output unavailable") as info:
+        client.runs_start_blocking(["main.py"])
+    assert info.value.status == "Error"
