@@ -17,6 +17,7 @@ Needs the ``server`` extra (FastAPI, uvicorn).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import tempfile
@@ -53,7 +54,8 @@ class LocalServer:
 
     ``data_dir`` defaults to a temporary directory that is removed on :meth:`stop`; pass a
     directory to keep the state (a second LocalServer on the same directory sees it all).
-    ``api_key`` is the admin's key (random by default).
+    ``api_key`` is the admin's key (random by default). ``workers`` defaults to at least 4 so
+    that tests holding a few long-running executions do not queue behind each other.
     """
 
     def __init__(
@@ -66,7 +68,7 @@ class LocalServer:
     ) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir) if data_dir is not None else Path()
-        self.workers = workers
+        self.workers = workers or max(4, os.cpu_count() or 1)
         self.user = ADMIN
         self.api_key = api_key or ""
         self.stop_grace = stop_grace
