@@ -78,8 +78,10 @@ def _serve(args: argparse.Namespace) -> int:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
     app = create_app(data_dir, workers=args.workers, users=users)
+    # Public-client tests and examples expect "<user>/quick-start" to exist.
+    for name, _key in users:
+        app.state.services.ensure_quick_start(name)
     if first_key is not None:
-        app.state.services.ensure_quick_start("admin")
         key_file = data_dir / "admin.key"
         write_private_file(key_file, first_key + "\n")
         print(f"Created user 'admin' with API key {first_key}")

@@ -1,0 +1,163 @@
+"""The ``domino-server`` command line, run as real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+PYTHON = [sys.executable, "-m", "domino.server"]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PYTHON, *args], capture_output=True, text=True, timeout=60)
+
+
+class Served:
+    """``domino-server serve --port 0`` in a subprocess; reads the URL it prints."""
+
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [*PYTHON, "serve", "--port", "0", "--data-dir", str(data_dir), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 30
+        self.url = ""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+                break
+        assert self.url, "".join(self.lines)
+        while True:
+            try:
+                requests.get(self.url + "/version", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "server never answered"
+                time.sleep(0.05)
+
+    def interrupt(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        out, _ = self.proc.communicate(timeout=30)
+        return self.proc.returncode, "".join(self.lines) + out
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    servers: list[Served] = []
+
+    def start(*extra: str, data_dir: Path | None = None) -> Served:
+        server = Served(data_dir or tmp_path / "data", *extra)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.kill()
+
+
+def test_first_start_creates_admin_and_prints_the_key_once(served, tmp_path: Path) -> None:
+    first = served()
+    key_file = tmp_path / "data" / "admin.key"
+    key = key_file.read_text().strip()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key in "".join(first.lines)
+    users = requests.get(first.url + "/v4/users", headers={"X-Domino-Api-Key": key}, timeout=10)
+    assert [u["userName"] for u in users.json()] == ["admin"]
+    code, output = first.interrupt()
+    assert code == 0, output
+    second = served()
+    assert key not in "".join(second.lines)
+    assert requests.get(second.url + "/v4/users", headers={"X-Domino-Api-Key": key}, timeout=10).ok
+
+
+def test_user_option_sets_the_key_and_skips_the_generated_admin(served, tmp_path: Path) -> None:
+    server = served("--user", "alice:alice-secret-key", "--user", "bob:bob-secret-key")
+    assert not (tmp_path / "data" / "admin.key").exists()
+    for key in ("alice-secret-key", "bob-secret-key"):
+        response = requests.get(server.url + "/v4/users", auth=("", key), timeout=10)
+        assert response.status_code == 200
+    names = [u["userName"] for u in response.json()]
+    assert sorted(names) == ["alice", "bob"]
+
+
+def test_add_user_and_token_print_working_credentials(served, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    added = _cli("add-user", "--data-dir", str(data), "carol")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip()
+    token_run = _cli("token", "--data-dir", str(data), "carol")
+    assert token_run.returncode == 0, token_run.stderr
+    token = token_run.stdout.strip()
+    assert key and token and key != token
+    server = served()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.get(server.url + "/v4/users", headers=headers, timeout=10).ok
+    assert requests.get(server.url + "/v4/users", auth=("carol", key), timeout=10).ok
+
+
+def test_token_for_unknown_user_fails_clearly(tmp_path: Path) -> None:
+    result = _cli("token", "--data-dir", str(tmp_path / "data"), "nobody")
+    assert result.returncode == 1 and "nobody" in result.stderr and not result.stdout
+    bad = _cli("add-user", "--data-dir", str(tmp_path / "data"), "bad name")
+    assert bad.returncode == 2 and "invalid user name" in bad.stderr
+
+
+def test_sigint_stops_the_server_and_its_executions(served, tmp_path: Path) -> None:
+    server = served("--user", "admin:k-admin")
+    headers = {"X-Domino-Api-Key": "k-admin"}
+    marker = tmp_path / "child.pid"
+    script = (
+        f"import os, time\nopen({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n"
+    )
+    requests.put(
+        server.url + "/v1/projects/admin/quick-start/slow.py",
+        data=script,
+        headers=headers,
+        timeout=10,
+    ).raise_for_status()
+    run = requests.post(
+        server.url + "/v1/projects/admin/quick-start/runs",
+        json={"command": ["slow.py"], "isDirect": False},
+        headers=headers,
+        timeout=10,
+    ).json()
+    deadline = time.monotonic() + 20
+    while not marker.exists() or not marker.read_text():
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    code, output = server.interrupt()
+    assert code == 0, output
+    assert "Traceback" not in output
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+    again = served("--user", "admin:k-admin")
+    status = requests.get(
+        again.url + f"/v1/projects/admin/quick-start/runs/{run['runId']}",
+        headers=headers,
+        timeout=10,
+    ).json()
+    assert status["status"] == "Error" and status["outputCommitId"]

@@ -1,0 +1,49 @@
+"""Cross-cutting behaviour: OpenAPI, unknown routes, JSON errors, validation messages."""
+
+from __future__ import annotations
+
+from server_support import Api, Project
+
+from domino.testing import LocalServer
+
+
+def test_openapi_describes_the_domino_routes(server: LocalServer) -> None:
+    spec = Api(server.url).get("/openapi.json").json()
+    paths = set(spec["paths"])
+    for path in (
+        "/v4/gateway/projects/findProjectByOwnerAndName",
+        "/v1/projects/{owner}/{project}/runs",
+        "/v4/jobs/start",
+        "/v4/modelProducts",
+        "/dataset",
+        "/_local/reset",
+    ):
+        assert path in paths
+
+
+def test_unknown_route_is_json_404(api: Api) -> None:
+    response = api.get("/v9/nothing/here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert "/v9/nothing/here" in response.json()["message"]
+
+
+def test_malformed_json_body_is_400_with_a_message(project: Project) -> None:
+    response = project.api.post(
+        "/v4/jobs/start", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["message"]
+
+
+def test_missing_required_query_parameter_is_400(api: Api) -> None:
+    response = api.get("/v4/gateway/projects/findProjectByOwnerAndName?ownerName=admin")
+    assert response.status_code == 400
+    assert "projectName" in response.json()["message"]
+
+
+def test_stdout_always_has_setup_and_stdout(project: Project) -> None:
+    run_id = project.start_run(["true"], isDirect=True)
+    log = project.stdout(run_id)
+    assert set(log) == {"setup", "stdout"}
+    project.wait_run(run_id)
