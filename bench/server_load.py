@@ -5,7 +5,11 @@ most: a job's status (``GET /v4/jobs/{id}``), a file listing (``GET /v1/.../file
 and the unpaged runs list (``GET /v1/.../runs``). A single-thread pass measured first in the
 same run is the baseline for the throughput ratio.
 
-    python bench/server_load.py [--threads 32] [--calls 200] [--runs 20]
+    python bench/server_load.py [--threads 32] [--calls 200] [--runs 20] [--subprocess]
+
+By default the server is a ``LocalServer`` in this process, so client threads and server share
+one GIL; ``--subprocess`` serves from ``python -m domino.server serve`` instead, which measures
+the server without that contention.
 
 Prints one JSON object: requests/s, p50/p99 latency in ms, error count, and the ratio.
 """
@@ -13,11 +17,17 @@ Prints one JSON object: requests/s, p50/p99 latency in ms, error count, and the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import re
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -33,7 +43,77 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def _prepare(server: LocalServer, runs: int) -> tuple[list[str], dict[str, str]]:
+class _SubprocessServer:
+    """Just enough of LocalServer's surface, backed by a ``domino-server serve`` process."""
+
+    def __init__(self, data_dir: str) -> None:
+        self.api_key = "bench-admin-key"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "domino.server",
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                data_dir,
+                "--user",
+                f"admin:{self.api_key}",
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = ""
+        for line in self.proc.stdout:
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+                break
+        if not self.url:
+            raise RuntimeError("domino-server did not start")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(self.url + "/version", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Domino-Api-Key": self.api_key}
+
+    def create_project(self, name: str) -> str:
+        requests.post(
+            self.url + "/project", data={"projectName": name}, headers=self.headers(), timeout=30
+        ).raise_for_status()
+        return f"admin/{name}"
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.communicate(timeout=60)
+
+
+@contextlib.contextmanager
+def _server(out_of_process: bool) -> Iterator[Any]:
+    if not out_of_process:
+        with LocalServer() as local:
+            yield local
+        return
+    with tempfile.TemporaryDirectory(prefix="domino-bench-") as data_dir:
+        server = _SubprocessServer(data_dir)
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def _prepare(server: Any, runs: int) -> tuple[list[str], dict[str, str]]:
     headers = server.headers()
     owner, name = server.create_project("load").split("/")
     base = f"{server.url}/v1/projects/{owner}/{name}"
@@ -132,14 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--runs", type=int, default=20, help="finished jobs in the runs list")
+    parser.add_argument("--subprocess", action="store_true", help="server in its own process")
     args = parser.parse_args(argv)
-    with LocalServer() as server:
+    with _server(args.subprocess) as server:
         job_ids, urls = _prepare(server, args.runs)
         headers = server.headers()
         baseline = _load(urls, headers, threads=1, calls=min(args.calls, 300))
         loaded = _load(urls, headers, threads=args.threads, calls=args.calls)
     result = {
         "benchmark": "server_load",
+        "server": "subprocess" if args.subprocess else "in-process LocalServer",
         "runs_in_list": len(job_ids),
         "baseline_single_thread": baseline,
         "concurrent": loaded,

@@ -67,6 +67,8 @@ def create_app(
         description="A local, Domino-compatible REST API server. Routes under /_local/ are "
         "this server's own control API and do not exist on a real Domino deployment.",
         lifespan=lifespan,
+        # Hand-written clients (curl, scripts) often omit Content-Type on JSON bodies.
+        strict_content_type=False,
     )
     app.state.store = store
     app.state.runner = runner

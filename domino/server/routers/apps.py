@@ -8,10 +8,10 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
-from domino.server.routers.deps import base_url, check_id, project_by_id, services
+from domino.server.routers.deps import PlainJSONRoute, base_url, check_id, project_by_id, services
 from domino.server.services import Services
 
-router = APIRouter(tags=["apps"])
+router = APIRouter(tags=["apps"], route_class=PlainJSONRoute)
 
 
 def _app(svc: Services, user: User, app_id: str) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Body, Depends, Response
 
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
-from domino.server.routers.deps import check_id, project_by_id, services
+from domino.server.routers.deps import PlainJSONRoute, check_id, project_by_id, services
 from domino.server.services import Services
 
-router = APIRouter(tags=["datasets"])
+router = APIRouter(tags=["datasets"], route_class=PlainJSONRoute)
 
 
 def _dataset(svc: Services, user: User, dataset_id: str) -> dict[str, Any]:

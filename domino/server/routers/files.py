@@ -12,10 +12,16 @@ from domino.server.auth import User, current_user
 from domino.server.blobs import is_blob_key
 from domino.server.errors import ApiError
 from domino.server.repo import validate_path
-from domino.server.routers.deps import base_url, project_by_id, project_by_name, services
+from domino.server.routers.deps import (
+    PlainJSONRoute,
+    base_url,
+    project_by_id,
+    project_by_name,
+    services,
+)
 from domino.server.services import Services
 
-router = APIRouter(tags=["files"])
+router = APIRouter(tags=["files"], route_class=PlainJSONRoute)
 
 
 def _blob_url(request: Request, project: dict[str, Any], key: str) -> str:

@@ -12,6 +12,7 @@ from domino.server import catalogue
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
 from domino.server.routers.deps import (
+    PlainJSONRoute,
     base_url,
     caller_secret,
     check_id,
@@ -20,7 +21,7 @@ from domino.server.routers.deps import (
 )
 from domino.server.services import Services
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=PlainJSONRoute)
 
 
 def _job(svc: Services, user: User, job_id: Any) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from domino.server import uploads
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
+from domino.server.routers.deps import PlainJSONRoute
 
-router = APIRouter()
+router = APIRouter(route_class=PlainJSONRoute)
 
 SERVER_VERSION = "5.10.0"
 

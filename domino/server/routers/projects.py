@@ -12,6 +12,7 @@ from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
 from domino.server.projects import person
 from domino.server.routers.deps import (
+    PlainJSONRoute,
     check_id,
     project_by_id,
     project_by_name,
@@ -20,7 +21,7 @@ from domino.server.routers.deps import (
 )
 from domino.server.services import Services
 
-router = APIRouter(tags=["projects"])
+router = APIRouter(tags=["projects"], route_class=PlainJSONRoute)
 
 
 @router.get("/v4/gateway/projects/findProjectByOwnerAndName")

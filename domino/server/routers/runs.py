@@ -10,6 +10,7 @@ from domino.server import catalogue
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
 from domino.server.routers.deps import (
+    PlainJSONRoute,
     base_url,
     caller_secret,
     check_id,
@@ -18,7 +19,7 @@ from domino.server.routers.deps import (
 )
 from domino.server.services import Services
 
-router = APIRouter(tags=["runs"])
+router = APIRouter(tags=["runs"], route_class=PlainJSONRoute)
 
 
 def _execution_in(svc: Services, project: dict[str, Any], run_id: str) -> dict[str, Any]:
