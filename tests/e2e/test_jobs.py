@@ -8,10 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from e2e_support import POLL, file_paths, job_status_of, output_commit_of, wait_for
+from e2e_support import POLL, commit_ids, file_paths, job_status_of, output_commit_of, wait_for
 
 import domino
-from domino.exceptions import HardwareTierNotFoundException, RunFailedException
+from domino.exceptions import (
+    CommitNotFoundException,
+    EnvironmentNotFoundException,
+    HardwareTierNotFoundException,
+    PollTimeoutError,
+    RunFailedException,
+)
 
 HELLO = """\
 import os, sys
@@ -275,4 +281,48 @@ def test_job_stop_without_commit_results_still_finishes_stopped(
 
     assert response.ok
     final = _wait_done(client, job["id"])
+    assert job_status_of(final) == "Stopped"
+
+
+def test_job_start_with_an_older_commit_runs_that_commits_code(client: domino.Domino) -> None:
+    client.files_upload("/v.py", b"print('job code one')\n")
+    first = commit_ids(client.commits_list())[0]
+    client.files_upload("/v.py", b"print('job code two')\n")
+
+    job = client.job_start_blocking(command="v.py", commit_id=first, poll_freq=POLL)
+
+    assert "job code one" in client.runs_stdout(job["id"])
+    assert job["commitDetails"]["inputCommitId"] == first
+
+
+def test_unknown_commit_id_is_rejected_before_starting(client: domino.Domino) -> None:
+    client.files_upload("/v.py", b"print('x')\n")
+
+    with pytest.raises(CommitNotFoundException):
+        client.job_start("v.py", commit_id="f" * 40)
+
+    assert client.jobs_list(client.project_id)["jobs"] == []
+
+
+def test_unknown_environment_is_rejected_before_starting(client: domino.Domino) -> None:
+    client.files_upload("/v.py", b"print('x')\n")
+
+    with pytest.raises(EnvironmentNotFoundException):
+        client.job_start("v.py", environment_id="0" * 24)
+
+    assert client.jobs_list(client.project_id)["jobs"] == []
+
+
+def test_job_blocking_wait_past_its_deadline_raises_poll_timeout_with_last_status(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    upload("slow.py", SLOW)
+
+    with pytest.raises(PollTimeoutError) as excinfo:
+        client.job_start_blocking(command="slow.py", poll_freq=POLL, max_poll_time=1.5)
+
+    last = excinfo.value.last
+    assert isinstance(last, dict) and job_status_of(last) in {"Queued", "Running"}
+    client.job_stop(last["id"])
+    final = _wait_done(client, last["id"])
     assert job_status_of(final) == "Stopped"

@@ -122,3 +122,18 @@ def test_bearer_token_from_domino_token_file_authenticates(
     with_token = domino.Domino(project, host=domino_server.url, domino_token_file=str(token_file))
 
     assert with_token.runs_list()["data"] == []
+
+
+def test_authenticate_swaps_credentials_and_keeps_the_project_id(
+    domino_server: Any, project: str
+) -> None:
+    d = domino_server.client(project)
+    project_id = d.project_id
+
+    d.authenticate(api_key="revoked-key")
+    with pytest.raises(UnauthorizedError):
+        d.runs_list()
+
+    d.authenticate(api_key=domino_server.api_key)
+    assert d.runs_list()["data"] == []
+    assert d.project_id == project_id

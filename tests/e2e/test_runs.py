@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from e2e_support import POLL, wait_for
+from e2e_support import POLL, commit_ids, wait_for
 
 import domino
-from domino.exceptions import RunFailedException
+from domino.exceptions import PollTimeoutError, RunFailedException
 
 HELLO = """\
 import sys
@@ -146,3 +147,61 @@ def test_run_of_a_missing_script_fails_and_says_why(client: domino.Domino) -> No
 
     assert excinfo.value.status in {"Failed", "Error"}
     assert "no_such_script.py" in (excinfo.value.output_tail or "") + str(excinfo.value)
+
+
+def test_runs_start_with_an_older_commit_runs_that_commits_code(client: domino.Domino) -> None:
+    client.files_upload("/v.py", b"print('code version one')\n")
+    first = commit_ids(client.commits_list())[0]
+    client.files_upload("/v.py", b"print('code version two')\n")
+
+    pinned = client.runs_start_blocking(["v.py"], commit_id=first, poll_freq=POLL)
+    latest = client.runs_start_blocking(["v.py"], poll_freq=POLL)
+
+    assert "code version one" in client.runs_stdout(pinned["runId"])
+    assert "code version two" in client.runs_stdout(latest["runId"])
+    assert _status(client, pinned["runId"])["commitId"] == first
+
+
+def test_camel_case_keywords_still_work_with_a_deprecation_warning(client: domino.Domino) -> None:
+    with pytest.warns(DeprecationWarning, match="isDirect"):
+        started = client.runs_start_blocking(["echo camel-ok"], isDirect=True, poll_freq=POLL)
+
+    with pytest.warns(DeprecationWarning, match="runId"):
+        out = client.runs_stdout(runId=started["runId"])
+    assert "camel-ok" in out
+
+
+def test_process_log_replays_the_run_output_into_the_domino_logger(
+    client: domino.Domino,
+    upload: Callable[[str, str], None],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    upload("hello.py", HELLO)
+    run_id = client.runs_start_blocking(["hello.py", "logged"], poll_freq=POLL)["runId"]
+    log = client.get_run_log(run_id, include_setup_log=False)
+
+    with caplog.at_level(logging.INFO, logger="domino"):
+        client.process_log(log)
+
+    replayed = [r.getMessage() for r in caplog.records if r.name.startswith("domino")]
+    assert "hello from run logged" in replayed
+
+
+def test_blocking_wait_past_its_deadline_raises_a_timeout_error(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    upload("slow.py", SLOW)
+
+    with pytest.raises(TimeoutError) as excinfo:
+        client.runs_start_blocking(["slow.py"], poll_freq=POLL, max_poll_time=1.5)
+
+    assert isinstance(excinfo.value, PollTimeoutError)
+    # The run itself is still going; the waiter gave up, not the server. Clean it up.
+    running = [r for r in client.runs_list()["data"] if r["status"] not in TERMINAL]
+    assert len(running) == 1
+    client.run_stop(running[0]["id"])
+    wait_for(
+        lambda: _status(client, running[0]["id"]),
+        lambda s: s["status"] in TERMINAL,
+        what="timed-out run stopped",
+    )
