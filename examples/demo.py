@@ -6,10 +6,13 @@
 3. create a second user to be added as a collaborator;
 4. run examples/quickstart.py with DOMINO_API_HOST / DOMINO_USER_API_KEY set;
 5. stop the server with Ctrl-C (SIGINT) and exit with the quickstart's exit code.
+
+The files the quickstart downloads are kept in ``demo-data/results`` (or ``--results-dir``).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import shutil
@@ -24,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DEFAULT_RESULTS = HERE.parent / "demo-data" / "results"
 QUICKSTART = HERE / "quickstart.py"
 COLLABORATOR = "demo-collaborator"
 STARTUP_TIMEOUT = 30.0
@@ -68,7 +72,10 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results-dir", type=Path, default=DEFAULT_RESULTS)
+    args = parser.parse_args(argv)
     data_dir = Path(tempfile.mkdtemp(prefix="domino-demo-"))
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
     port = free_port()
@@ -106,7 +113,7 @@ def main() -> int:
             DOMINO_API_HOST=url,
             DOMINO_USER_API_KEY=api_key,
             DOMINO_DEMO_COLLABORATOR=COLLABORATOR,
-            DOMINO_DEMO_OUTPUT_DIR=str(data_dir / "quickstart-results"),
+            DOMINO_DEMO_OUTPUT_DIR=str(args.results_dir),
         )
         print("==> Running examples/quickstart.py", flush=True)
         try:

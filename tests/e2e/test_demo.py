@@ -10,11 +10,16 @@ from pathlib import Path
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 
 
-def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0() -> None:
+def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+    results = tmp_path / "results"
 
     done = subprocess.run(
-        [sys.executable, str(DEMO)], capture_output=True, text=True, env=env, timeout=180
+        [sys.executable, str(DEMO), "--results-dir", str(results)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
     )
 
     out = done.stdout
@@ -37,3 +42,7 @@ def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0() -> None:
     ):
         assert expected in out, f"{expected!r} missing from demo output:\n{out}"
     assert out.index("==> Stopping domino-server") > out.index("Quickstart finished OK")
+    assert (results / "results" / "summary.json").read_text() == (
+        '{"n": 10, "sum_of_squares": 385}'
+    )
+    assert (results / "results" / "squares.csv").read_text().splitlines()[-1] == "10,100"
