@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import domino
@@ -34,6 +35,12 @@ os.makedirs("results", exist_ok=True)
 with open("results/answer.txt", "w") as f:
     f.write("42\\n")
 print("public client job wrote results")
+"""
+
+FAIL = b"""\
+import sys
+print("failing on purpose")
+sys.exit(1)
 """
 
 APP_SH = b"""\
@@ -69,14 +76,15 @@ def main(project_name: str, collaborator: str) -> dict[str, object]:
     result: dict[str, object] = {"client_version": getattr(domino, "__version__", "?")}
 
     step("project_create + construct")
-    d = Domino(f"admin/{project_name}")
-    response = d.project_create(project_name)
+    response = Domino("admin/quick-start").project_create(project_name)
     check(response.status_code == 200, f"project_create answered {response.status_code}")
+    d = Domino(f"admin/{project_name}")
     result["project_id"] = d.project_id
     check(len(d.project_id) == 24, f"bad project id {d.project_id!r}")
 
     step("files_upload + files_list + blobs_get_v2")
-    for path, content in {"/hello.py": HELLO, "/job.py": JOB, "/app.sh": APP_SH}.items():
+    uploads = {"/hello.py": HELLO, "/job.py": JOB, "/app.sh": APP_SH, "/fail.py": FAIL}
+    for path, content in uploads.items():
         r = d.files_upload(path, content)
         check(r.status_code == 201, f"files_upload {path} answered {r.status_code}")
     head = commit_id(d.commits_list()[0])
@@ -84,6 +92,7 @@ def main(project_name: str, collaborator: str) -> dict[str, object]:
     check({"hello.py", "job.py", "app.sh"} <= listed, f"files_list shows {sorted(listed)}")
     check(d.blobs_get_v2("hello.py", head, d.project_id).read() == HELLO, "blob mismatch")
     check(d.blobs_get_v2("/job.py", head, d.project_id).read() == JOB, "blob mismatch (/)")
+    check(d.files_download("/app.sh", head).read() == APP_SH, "files_download mismatch")
 
     step("runs_start_blocking")
     started = d.runs_start_blocking(["hello.py", "arg1"], poll_freq=POLL, max_poll_time=120)
@@ -91,9 +100,19 @@ def main(project_name: str, collaborator: str) -> dict[str, object]:
     result["run_id"] = run_id
     check(d.runs_status(run_id)["status"] == "Succeeded", "run did not succeed")
 
-    step("runs_stdout")
+    step("runs_stdout + get_run_log + runs_list")
     stdout = d.runs_stdout(run_id)
     check("public client run arg1" in stdout, f"unexpected stdout {stdout!r}")
+    check("public client run arg1" in d.get_run_log(run_id), "get_run_log lacks the output")
+    check(run_id in [r["id"] for r in d.runs_list()["data"]], "run not in runs_list")
+
+    step("failing run -> RunFailedException")
+    try:
+        d.runs_start_blocking(["fail.py"], poll_freq=POLL, max_poll_time=120)
+    except domino.exceptions.RunFailedException:
+        pass
+    else:
+        raise AssertionError("a failing run did not raise RunFailedException")
 
     step("job_start_blocking")
     job = d.job_start_blocking(command="job.py", poll_freq=POLL, max_poll_time=120)
@@ -105,15 +124,53 @@ def main(project_name: str, collaborator: str) -> dict[str, object]:
         "job output not in its output commit",
     )
 
+    step("job_status + jobs_list + job_runtime_execution_details")
+    check(d.job_status(job["id"])["statuses"]["isCompleted"] is True, "job_status not completed")
+    listed_jobs = d.jobs_list(d.project_id)
+    check(job["id"] in [j["id"] for j in listed_jobs["jobs"]], "job not in jobs_list")
+    check("hardwareTier" in d.job_runtime_execution_details(job["id"]), "no tier in details")
+
+    step("job_start on a pinned commit and a tier by name, then job_stop")
+    medium = next(
+        t["hardwareTier"]["name"]
+        for t in d.hardware_tiers_list()
+        if t["hardwareTier"]["id"] == "medium-k8s"
+    )
+    pinned = d.job_start("hello.py pinned", commit_id=head, hardware_tier_name=medium)
+    d.job_stop(pinned["id"])
+    stopped = d.job_status(pinned["id"])
+    for _ in range(600):
+        if stopped["statuses"]["isCompleted"]:
+            break
+        time.sleep(0.1)
+        stopped = d.job_status(pinned["id"])
+    check(stopped["statuses"]["isCompleted"], f"job_stop left {stopped['statuses']}")
+
+    step("failing job -> RunFailedException")
+    try:
+        d.job_start_blocking(command="fail.py", poll_freq=POLL, max_poll_time=120)
+    except domino.exceptions.RunFailedException:
+        pass
+    else:
+        raise AssertionError("a failing job did not raise RunFailedException")
+
     step("tags_add + tags_list")
     d.tags_add(["public", "client"])
     d.tags_add(["public"])
     names = sorted(t["name"] for t in d.tags_list())
     check(names == ["client", "public"], f"tags_list shows {names}")
+    tag_id = d.tag_get_id("client")
+    check(d.tag_details(tag_id)["name"] == "client", "tag_details mismatch")
+    d.tags_add(["temporary"])
+    d.tags_remove("temporary")
+    check(d.tag_get_id("temporary") is None, "tags_remove left the tag")
 
     step("collaborators_add")
     r = d.collaborators_add(collaborator)
     check(r.status_code == 200, f"collaborators_add answered {r.status_code}")
+    current = d.collaborators_get()
+    usernames = {c if isinstance(c, str) else c["username"] for c in current}
+    check(collaborator in usernames, f"collaborators_get shows {current}")
 
     step("hardware_tiers_list")
     tiers = {t["hardwareTier"]["id"] for t in d.hardware_tiers_list()}
@@ -127,6 +184,12 @@ def main(project_name: str, collaborator: str) -> dict[str, object]:
         dataset_id in [x["datasetId"] for x in d.datasets_list(d.project_id)],
         "dataset not listed",
     )
+    check(d.datasets_details(dataset_id)["datasetName"] == "public-data", "details mismatch")
+    updated = d.datasets_update_details(dataset_id, dataset_description="updated")
+    check(updated["description"] == "updated", f"update_details gave {updated}")
+    scratch = d.datasets_create("scratch-data", "")
+    d.datasets_remove([scratch["datasetId"]])
+    check(d.datasets_names(d.project_id) == ["public-data"], "datasets_remove left scratch")
 
     step("datasets_upload_files")
     root = Path("upload_me")
