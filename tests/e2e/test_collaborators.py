@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
-from e2e_support import unique
+from e2e_support import commit_ids, unique
 
 import domino
 from domino.exceptions import ForbiddenError, UserNotFoundException
+
+# Prints a digest, never the key itself, so the key does not end up in the run's output.
+WHOAMI = b"""\
+import hashlib, os
+print("key-digest", hashlib.sha256(os.environ["DOMINO_USER_API_KEY"].encode()).hexdigest())
+"""
 
 
 def _usernames(collaborators: list[Any]) -> set[str]:
@@ -87,3 +94,43 @@ def test_fresh_project_lists_no_other_collaborators(
     name, _ = second_user
 
     assert name not in _usernames(client.collaborators_get())
+
+
+def test_stranger_cannot_reach_the_projects_data_by_id(
+    client: domino.Domino, second_user: tuple[str, domino.Domino]
+) -> None:
+    _, bob = second_user
+    client.files_upload("/secret.txt", b"for collaborators only")
+    head = commit_ids(client.commits_list())[0]
+    dataset = client.datasets_create("private-data", "")
+    client.files_upload("/job.py", b"print('private job')\n")
+    job = client.job_start("job.py")
+
+    attempts = {
+        "blob": lambda: bob.blobs_get_v2("secret.txt", head, client.project_id).read(),
+        "dataset": lambda: bob.datasets_details(dataset["datasetId"]),
+        "job status": lambda: bob.job_status(job["id"]),
+        "job output": lambda: bob.runs_stdout(job["id"]),
+        "tags": lambda: bob.tags_list(project_id=client.project_id),
+        "jobs list": lambda: bob.jobs_list(client.project_id),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(ForbiddenError):
+            attempt()
+            pytest.fail(f"stranger could read the {what}")
+
+
+def test_collaborators_job_gets_the_collaborators_own_key(
+    domino_server: Any, client: domino.Domino, project: str
+) -> None:
+    name = unique("dave")
+    key = domino_server.add_user(name)
+    client.collaborators_add(name)
+    dave = domino.Domino(project, api_key=key, host=domino_server.url)
+    dave.files_upload("/whoami.py", WHOAMI)
+
+    job = dave.job_start_blocking(command="whoami.py", poll_freq=0.5, max_poll_time=60)
+
+    out = dave.runs_stdout(job["id"])
+    assert f"key-digest {hashlib.sha256(key.encode()).hexdigest()}" in out
+    assert key not in out
