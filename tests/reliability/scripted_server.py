@@ -68,6 +68,7 @@ class ScriptedServer:
 def _make_handler(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one response = two writes; avoid delayed-ACK stalls
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass
