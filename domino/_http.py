@@ -134,6 +134,22 @@ class _DominoRetry(Retry):
             (self.sleeper or time.sleep)(seconds)
 
 
+class _Session(requests.Session):
+    """A Session that never forwards the API key to another origin on a redirect.
+
+    ``requests`` strips ``Authorization`` when a redirect leaves the origin but knows nothing
+    of ``X-Domino-Api-Key``; a redirect to, say, object storage must not carry the key.
+    """
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: Any) -> None:
+        headers = prepared_request.headers
+        if "X-Domino-Api-Key" in headers and self.should_strip_auth(
+            response.request.url, prepared_request.url
+        ):
+            del headers["X-Domino-Api-Key"]
+        super().rebuild_auth(prepared_request, response)
+
+
 class _HTMLText(HTMLParser):
     """Collects the visible text of an HTML error page."""
 
@@ -274,7 +290,7 @@ class HttpClient:
             jitter=backoff_factor,
             sleeper=sleep,
         )
-        session = requests.Session()
+        session = _Session()
         session.auth = auth
         session.verify = self.verify
         session.headers["User-Agent"] = USER_AGENT
@@ -328,11 +344,14 @@ class HttpClient:
         """Send a request; return the 2xx/3xx response or raise the mapped exception.
 
         ``idempotent`` overrides the verb's default (GET/HEAD/PUT/DELETE/OPTIONS yes,
-        POST/PATCH no) for the retry decision.
+        POST/PATCH no) for the retry decision. ``timeout`` (seconds, or ``(connect, read)``)
+        overrides the client's default for this call; ``None`` keeps the default. Other
+        keyword arguments go to :meth:`requests.Session.request`.
         """
         method = method.upper()
         full_url = self._absolute(url)
-        kwargs.setdefault("timeout", self.timeout)
+        if kwargs.get("timeout") is None:  # None means "the default", never "wait forever"
+            kwargs["timeout"] = self.timeout
         with _idempotency(idempotent):
             started = time.monotonic()
             try:
@@ -433,6 +452,13 @@ class HttpClient:
 
 def _describe(reason: BaseException) -> str:
     text = self_text = str(reason)
+    if "CERTIFICATE_VERIFY_FAILED" in self_text:
+        return (
+            "the server's TLS certificate could not be verified (point REQUESTS_CA_BUNDLE at "
+            "your CA bundle, or set DOMINO_VERIFY_CERTIFICATE=false if you trust the network)"
+        )
+    if "WRONG_VERSION_NUMBER" in self_text or "wrong version number" in self_text:
+        return "the server does not speak TLS on this port (use an http:// host?)"
     if isinstance(reason, NewConnectionError) or "Failed to establish" in self_text:
         if "refused" in self_text.lower():
             return "connection refused (is the server running and the host/port right?)"

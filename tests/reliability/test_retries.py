@@ -277,3 +277,32 @@ def test_api_key_and_user_agent_reach_the_server(server: ScriptedServer) -> None
     headers = server.requests[0].headers
     assert headers["X-Domino-Api-Key"] == KEY
     assert headers["User-Agent"].startswith("dominodatalab/")
+
+
+# --------------------------------------------------------------------------- redirects and TLS
+
+
+def test_api_key_is_not_forwarded_on_a_redirect_to_another_origin(server: ScriptedServer) -> None:
+    other = ScriptedServer()
+    try:
+        other.plan(Action(200, {"where": "storage"}))
+        server.plan(Action(302, {}, {"Location": f"{other.url}/blob?sig=1"}))
+        assert _client(server, []).json("GET", "/v4/blobs/x") == {"where": "storage"}
+        assert server.requests[0].headers["X-Domino-Api-Key"] == KEY
+        assert other.count() == 1
+        assert "X-Domino-Api-Key" not in other.requests[0].headers
+    finally:
+        other.close()
+
+
+def test_api_key_is_kept_on_a_same_origin_redirect(server: ScriptedServer) -> None:
+    server.plan(Action(302, {}, {"Location": "/v4/elsewhere"}), Action(200))
+    _client(server, []).get("/v4/here")
+    assert [r.path for r in server.requests] == ["/v4/here", "/v4/elsewhere"]
+    assert server.requests[1].headers["X-Domino-Api-Key"] == KEY
+
+
+def test_https_to_a_plain_http_port_says_so(server: ScriptedServer) -> None:
+    client = _client(f"https://127.0.0.1:{server.port}", [], max_retries=0)
+    with pytest.raises(DominoConnectionError, match="does not speak TLS on this port"):
+        client.get("/x")

@@ -354,3 +354,11 @@ def test_retry_after_http_date_is_understood() -> None:
     retry = _retry(retry_after_cap=60.0)
     wait = retry.get_retry_after(_FakeUrllib3Response("Wed, 21 Oct 2099 07:28:00 GMT"))
     assert wait == 60.0
+
+
+def test_explicit_timeout_none_keeps_the_default_instead_of_waiting_forever(
+    client: HttpClient, mock: Any
+) -> None:
+    mock.get(f"{HOST}/x", json={})
+    client.get("/x", timeout=None)
+    assert mock.last_request.timeout == (10.0, 60.0)
