@@ -16,8 +16,8 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -184,8 +184,7 @@ def normalize_proxy(proxy: str) -> str:
 # --------------------------------------------------------------------------- provider chain
 
 
-@dataclass(frozen=True)
-class _Provider:
+class _Provider(NamedTuple):
     name: str
     build: Callable[[dict[str, str | None], Mapping[str, str]], AuthBase | None]
 
