@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -207,7 +208,7 @@ class Apps:
 
     def _watch(self, app_id: str, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()
-        signal_group(proc, 9)
+        signal_group(proc, signal.SIGKILL)
         with self._lock:
             if self._procs.get(app_id) is not proc:
                 return  # stopped (or restarted) on purpose: whoever did it set the status
@@ -251,4 +252,4 @@ class Apps:
             try:
                 proc.wait(self.stop_grace + 1)
             except subprocess.TimeoutExpired:
-                signal_group(proc, 9)
+                signal_group(proc, signal.SIGKILL)

@@ -253,6 +253,9 @@ class Runner:
         ):
             self.store.revoke_execution_credentials(execution_id)
             return
+        current = self.executions.get(execution_id)  # re-read: a worker may just have claimed it
+        if current is None or current["status"] != "Running":
+            return  # already over
         with self._cond:
             self._stopping.add(execution_id)
             proc = self._procs.get(execution_id)
