@@ -99,7 +99,10 @@ class _DominoRetry(Retry):
         return super()._is_method_retryable(method)
 
     def get_retry_after(self, response: Any) -> float | None:
-        seconds = super().get_retry_after(response)
+        try:
+            seconds = super().get_retry_after(response)
+        except Exception:  # an unparsable header falls back to the normal backoff
+            return None
         if seconds is None:
             return None
         return max(0.0, min(float(seconds), self.retry_after_cap))
@@ -123,7 +126,7 @@ class _DominoRetry(Retry):
         if seconds is None:
             seconds = self.get_backoff_time()
         last = self.history[-1] if self.history else None
-        logger.debug(
+        logger.info(
             "retrying %s %s in %.2f s (after %s)",
             last.method if last else "?",
             last.url if last else "?",
@@ -361,7 +364,10 @@ class HttpClient:
                 logger.debug(
                     "%s %s failed after %.3f s: %s", method, full_url, elapsed, type(exc).__name__
                 )
-                raise self._transport_error(method, full_url, exc) from exc
+                mapped = self._transport_error(method, full_url, exc)
+                if mapped is exc:
+                    raise
+                raise mapped from exc
         elapsed = time.monotonic() - started
         logger.debug("%s %s -> %s in %.3f s", method, full_url, response.status_code, elapsed)
         if response.status_code >= 400:

@@ -306,3 +306,20 @@ def test_https_to_a_plain_http_port_says_so(server: ScriptedServer) -> None:
     client = _client(f"https://127.0.0.1:{server.port}", [], max_retries=0)
     with pytest.raises(DominoConnectionError, match="does not speak TLS on this port"):
         client.get("/x")
+
+
+def test_unparsable_retry_after_falls_back_to_backoff(server: ScriptedServer) -> None:
+    server.plan(Action(503, {}, {"Retry-After": "soon"}), Action(200, {"ok": True}))
+    sleeps: list[float] = []
+    assert _client(server, sleeps, backoff_factor=0.01).json("GET", "/x") == {"ok": True}
+    assert len(sleeps) == 1 and 0.01 <= sleeps[0] <= 0.02
+
+
+def test_retries_are_logged_at_info(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.plan(BUSY, Action(200))
+    with caplog.at_level(logging.INFO, logger="domino"):
+        _client(server, []).get("/v4/x")
+    assert "retrying GET /v4/x in" in caplog.text and "503" in caplog.text
+    assert KEY not in caplog.text

@@ -362,3 +362,9 @@ def test_explicit_timeout_none_keeps_the_default_instead_of_waiting_forever(
     mock.get(f"{HOST}/x", json={})
     client.get("/x", timeout=None)
     assert mock.last_request.timeout == (10.0, 60.0)
+
+
+def test_other_requests_errors_pass_through_unchanged(client: HttpClient) -> None:
+    with pytest.raises(requests.exceptions.InvalidURL) as info:
+        client.get("http://exa mple:notaport/x")
+    assert info.value.__cause__ is None
