@@ -145,3 +145,17 @@ def test_download_of_a_missing_file_is_an_http_404(client: domino.Domino) -> Non
         client.files_download("/absent.txt").read()
 
     assert getattr(excinfo.value, "status_code", None) == 404
+
+
+def test_file_names_with_url_special_characters_round_trip(client: domino.Domino) -> None:
+    # The public client broke on these (no quoting); ours quotes every path segment.
+    names = ["odd/a#b.txt", "odd/q?x=1.txt", "odd/pct%20.txt", "odd/sp ace/f.txt", "odd/p+s.txt"]
+    for name in names:
+        assert client.files_upload("/" + name, name.encode()).json()["path"] == name
+
+    head = commit_ids(client.commits_list())[0]
+
+    assert file_paths(client.files_list(head, "/")) == set(names)
+    for name in names:
+        assert client.files_download("/" + name).read() == name.encode()
+        assert client.blobs_get_v2(name, head, client.project_id).read() == name.encode()

@@ -326,3 +326,16 @@ def test_job_blocking_wait_past_its_deadline_raises_poll_timeout_with_last_statu
     client.job_stop(last["id"])
     final = _wait_done(client, last["id"])
     assert job_status_of(final) == "Stopped"
+
+
+def test_more_jobs_than_workers_all_run_to_completion_with_their_own_output(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    upload("hello.py", HELLO)
+
+    ids = [client.job_start(f"hello.py n{i}")["id"] for i in range(12)]
+
+    for i, job_id in enumerate(ids):
+        assert job_status_of(_wait_done(client, job_id)) == "Succeeded"
+        assert f"job says n{i}\n" in client.runs_stdout(job_id)
+    assert client.jobs_list(client.project_id)["totalCount"] == 12

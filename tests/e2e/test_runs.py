@@ -205,3 +205,15 @@ def test_blocking_wait_past_its_deadline_raises_a_timeout_error(
         lambda s: s["status"] in TERMINAL,
         what="timed-out run stopped",
     )
+
+
+def test_runs_stdout_keeps_plain_text_that_mentions_span_and_non_ascii(
+    client: domino.Domino,
+) -> None:
+    client.files_upload(
+        "/talk.py", "print('the lifespan of a run > 0, \u00e9t\u00e9 \u2603')\n".encode()
+    )
+
+    run_id = client.runs_start_blocking(["talk.py"], poll_freq=POLL)["runId"]
+
+    assert "the lifespan of a run > 0, \u00e9t\u00e9 \u2603" in client.runs_stdout(run_id)
