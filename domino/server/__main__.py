@@ -21,9 +21,15 @@ DEFAULT_DATA_DIR = Path(os.environ.get("DOMINO_SERVER_DATA_DIR") or Path.home() 
 
 
 def _user_arg(value: str) -> tuple[str, str]:
+    from domino.server.store import validate_user_name
+
     name, sep, key = value.partition(":")
     if not sep or not name or not key:
         raise argparse.ArgumentTypeError("expected NAME:APIKEY")
+    try:
+        validate_user_name(name)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return name, key
 
 

@@ -161,3 +161,11 @@ def test_sigint_stops_the_server_and_its_executions(served, tmp_path: Path) -> N
         timeout=10,
     ).json()
     assert status["status"] == "Error" and status["outputCommitId"]
+
+
+def test_malformed_user_option_is_rejected_without_echoing_the_key(tmp_path: Path) -> None:
+    result = _cli("serve", "--data-dir", str(tmp_path / "d"), "--user", "bad name:s3cr3t-value")
+    assert result.returncode == 2
+    assert "invalid user name" in result.stderr and "s3cr3t-value" not in result.stderr
+    result = _cli("serve", "--data-dir", str(tmp_path / "d"), "--user", "no-key-here")
+    assert result.returncode == 2 and "NAME:APIKEY" in result.stderr
