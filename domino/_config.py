@@ -152,7 +152,8 @@ def verify_certificate(environ: Mapping[str, str] | None = None) -> bool:
         return True
     raise InvalidSettingError(
         f"DOMINO_VERIFY_CERTIFICATE={raw!r} is not a yes/no value "
-        "(use 'false' to turn verification off, 'true' to keep it on)"
+        "(use 'false' to turn verification off, 'true' to keep it on; for a private CA, "
+        "point REQUESTS_CA_BUNDLE at its certificate file)"
     )
 
 
