@@ -105,7 +105,7 @@ class LocalServer:
         port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=30
+            self.app, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=65
         )
         self._server = uvicorn.Server(config)
         server = self._server

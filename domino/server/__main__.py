@@ -108,7 +108,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.host}, not only on this machine", file=sys.stderr)
     print(f"domino-server listening on http://{host}:{port} (data in {data_dir})", flush=True)
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on")
+    # Idle keep-alive connections stay open longer than clients keep them pooled, so a client
+    # never sends a (non-retryable) POST on a connection the server is just closing.
+    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_keep_alive=65)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:

@@ -47,3 +47,11 @@ def test_stdout_always_has_setup_and_stdout(project: Project) -> None:
     log = project.stdout(run_id)
     assert set(log) == {"setup", "stdout"}
     project.wait_run(run_id)
+
+
+def test_stdout_preview_returns_the_last_lines(project: Project) -> None:
+    run_id = project.start_run(["printf 'a\\nb\\nc\\n'"], isDirect=True)
+    project.wait_run(run_id)
+    tail = project.api.ok("GET", f"{project.v1}/run/{run_id}/stdout?previewNumberOfLines=2")
+    assert tail["stdout"] == "b\nc\n"
+    assert project.stdout(run_id)["stdout"] == "a\nb\nc\n"

@@ -111,10 +111,18 @@ def runs_stdout(
     owner: str,
     project: str,
     run_id: str,
+    previewNumberOfLines: int | None = None,  # noqa: N803 - wire name
     user: User = Depends(current_user),
     svc: Services = Depends(services),
 ) -> dict[str, str]:
-    """Always both keys; ``stdout`` holds stdout and stderr as written so far."""
+    """Always both keys; ``stdout`` holds stdout and stderr as written so far (only the last
+    ``previewNumberOfLines`` lines when that is given)."""
     found = project_by_name(svc, user, owner, project)
     row = _execution_in(svc, found, run_id)
-    return {"setup": row["setup_log"], "stdout": svc.executions.read_log(row["id"])}
+    stdout = svc.executions.read_log(row["id"])
+    if previewNumberOfLines is not None:
+        if previewNumberOfLines < 0:
+            raise ApiError(400, "previewNumberOfLines must not be negative")
+        lines = stdout.splitlines(keepends=True)
+        stdout = "".join(lines[-previewNumberOfLines:]) if previewNumberOfLines else ""
+    return {"setup": row["setup_log"], "stdout": stdout}
