@@ -182,3 +182,35 @@ def test_requests_without_credentials_get_401_with_a_json_message(
 
     assert anonymous.status_code == 401
     assert anonymous.json()["message"]
+
+
+def test_quickstart_example_runs_unchanged_on_the_public_client(
+    public_python: Path, domino_server: Any, tmp_path: Path
+) -> None:
+    collaborator = f"erin-{uuid.uuid4().hex[:8]}"
+    domino_server.add_user(collaborator)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOMINO_", "PYTHON"))}
+    env.update(
+        DOMINO_API_HOST=domino_server.url,
+        DOMINO_USER_API_KEY=domino_server.api_key,
+        DOMINO_DEMO_COLLABORATOR=collaborator,
+        DOMINO_DEMO_OUTPUT_DIR=str(tmp_path / "results"),
+        DOMINO_LOG_LEVEL="WARNING",
+    )
+
+    done = subprocess.run(
+        [str(public_python), str(REPO / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env=env,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert "sum of the first 10 squares is 385" in done.stdout
+    assert f"Collaborators: {collaborator}" in done.stdout
+    assert "Quickstart finished OK" in done.stdout
+    assert (tmp_path / "results" / "results" / "summary.json").read_text() == (
+        '{"n": 10, "sum_of_squares": 385}'
+    )
