@@ -44,7 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
         "DOMINO_API_HOST",
         None,
         False,
-        "Base URL of the Domino deployment, used when no `host` argument is given.",
+        "Base URL of the Domino deployment (`https://` assumed without a scheme), if no `host` arg.",
     ),
     Setting(
         "DOMINO_USER_API_KEY",
