@@ -44,7 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
         "DOMINO_API_HOST",
         None,
         False,
-        "Base URL of the Domino deployment (`https://` assumed without a scheme), if no `host` arg.",
+        "Base URL of the Domino deployment (`https://` if no scheme); used without a `host` arg.",
     ),
     Setting(
         "DOMINO_USER_API_KEY",
