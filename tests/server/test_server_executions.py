@@ -360,3 +360,14 @@ def test_other_users_cannot_see_or_stop_jobs(project: Project, other_user) -> No
         == 403
     )
     project.wait_job(job["id"])
+
+
+def test_concurrent_starts_get_distinct_numbers(project: Project) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        jobs = list(pool.map(lambda _: project.start_job("true"), range(12)))
+    numbers = [j["number"] for j in jobs]
+    assert sorted(numbers) == list(range(1, 13))
+    for job in jobs:
+        assert project.wait_job(job["id"])["statuses"]["executionStatus"] == "Succeeded"

@@ -139,3 +139,15 @@ def test_large_upload_is_streamed_in_chunks(project: Project) -> None:
     assert response.status_code == 201
     assert response.json()["size"] == 24 * len(chunk)
     assert response.json()["key"] == digest.hexdigest()
+
+
+def test_concurrent_uploads_each_get_a_commit_and_none_is_lost(project: Project) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = len(project.commits())
+    names = [f"parallel/f{i}.txt" for i in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: project.upload(n, n), names))
+    commits = project.commits()
+    assert len(commits) == before + 16 and len(set(commits)) == len(commits)
+    assert set(project.files(commits[0], "parallel")) == set(names)
