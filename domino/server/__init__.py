@@ -1,1 +1,23 @@
-"""domino-server: a local, Domino-compatible REST API server (extra ``server``)."""
+"""domino-server: a local, Domino-compatible REST API server (extra ``server``).
+
+Layout (moto-style: backends know nothing of HTTP, routers are thin)::
+
+    app.py          create_app(data_dir, workers=, users=): wiring, lifespan, error handlers
+    __main__.py     the ``domino-server`` command line (serve / add-user / token)
+    store.py        Store: SQLite (WAL) + data_dir layout, users and credentials, access checks
+    blobs.py        content-addressed file storage (sha1 keys, atomic writes)
+    repo.py         immutable commits over blobs, path validation
+    projects.py     projects, collaborators, users, tags
+    executions.py   the one execution store behind v1 runs and v4 jobs, and their views
+    runner.py       worker pool running executions as real processes
+    apps.py         model products (apps): app.sh as a long-lived process
+    datasets.py     dataset rows and their files directory
+    catalogue.py    hardware tiers, environments, Spark defaults, cluster validation
+    services.py     the backends of one server, shared by the routers
+    routers/        one module per resource family (routes of domino-api.md §5)
+    uploads.py      the dataset upload protocol (§13.2) and /_local/datasets/{id}/files
+    middleware.py   collapse ``//`` in request paths (clients build URLs by concatenation)
+
+Routes under ``/_local/`` are this server's own control API and do not exist on Domino.
+The server never imports client internals: it is an independent check of the client.
+"""
