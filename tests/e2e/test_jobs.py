@@ -339,3 +339,18 @@ def test_more_jobs_than_workers_all_run_to_completion_with_their_own_output(
         assert job_status_of(_wait_done(client, job_id)) == "Succeeded"
         assert f"job says n{i}\n" in client.runs_stdout(job_id)
     assert client.jobs_list(client.project_id)["totalCount"] == 12
+
+
+def test_job_that_cannot_start_ends_in_error_and_the_blocking_wait_raises(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    # The public client returned normally for "Error"; only "Failed" raised there.
+    upload("hello.py", HELLO)
+
+    with pytest.raises(RunFailedException) as excinfo:
+        client.job_start_blocking(command="not_uploaded.py", poll_freq=POLL, max_poll_time=60)
+
+    err = excinfo.value
+    assert err.status == "Error"
+    assert "not_uploaded.py" in (err.output_tail or "")
+    assert output_commit_of(client.job_status(err.run_id))
