@@ -30,6 +30,11 @@ def version() -> dict[str, Any]:
     }
 
 
+@router.get("/", include_in_schema=False)
+def root() -> dict[str, Any]:
+    return {"server": "domino-server (local)", "version": SERVER_VERSION, "docs": "/docs"}
+
+
 @router.post("/_local/reset", tags=["_local"])
 def local_reset(request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     """Wipe every project, execution, app, dataset and upload session; users and keys stay."""
