@@ -156,11 +156,12 @@ class Runner:
 
     def _abandon(self, row: dict[str, Any], why: str) -> None:
         note = f"{why}; it was marked Error."
+        # Credentials go first: once a client sees a terminal status, the key must be dead.
+        self.store.revoke_execution_credentials(row["id"])
         self.executions.append_log(row["id"], f"\n[domino-server] {note}\n")
         self.executions.finish(
             row["id"], "Error", output_commit=row["input_commit"], setup_note=note
         )
-        self.store.revoke_execution_credentials(row["id"])
         shutil.rmtree(self.executions.work_dir(row["id"]), ignore_errors=True)
 
     def start(self, housekeeping: Callable[[], object] | None = None) -> None:
@@ -281,8 +282,7 @@ class Runner:
                 if row is not None and self._current(task):
                     self._abandon(row, "domino-server hit an internal error running this execution")
             finally:
-                if task.minted:
-                    self.store.revoke_execution_credentials(task.execution_id)
+                self.store.revoke_execution_credentials(task.execution_id)  # safety net
                 with self._cond:
                     self._busy -= 1
                     self._stopping.discard(task.execution_id)
@@ -312,6 +312,7 @@ class Runner:
         except (CannotStart, OSError) as exc:
             note = f"Could not start: {exc}"
             self.executions.append_log(eid, f"[domino-server] {note}\n")
+            self.store.revoke_execution_credentials(eid)
             self.executions.finish(eid, "Error", output_commit=row["input_commit"], setup_note=note)
             shutil.rmtree(work_dir, ignore_errors=True)
             return
@@ -326,6 +327,8 @@ class Runner:
             with self._cond:
                 self._procs.pop(eid, None)
                 stop_requested = eid in self._stopping
+            # The process is gone, so its key can go before anyone sees a terminal status.
+            self.store.revoke_execution_credentials(eid)
         try:
             if not self._current(task):
                 return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from server_support import Api, Project, wait_for
@@ -119,12 +118,12 @@ def test_stop_kills_a_process_that_ignores_sigterm(project: Project) -> None:
 
 
 def test_stop_without_commit_results_keeps_the_input_commit(project: Project) -> None:
-    project.upload("w.py", "open('made.txt', 'w').write('x')\nimport time; time.sleep(60)\n")
-    job = project.start_job("w.py")
-    wait_for(
-        lambda: project.job(job["id"]), lambda j: j["statuses"]["executionStatus"] == "Running"
+    script = (
+        "open('made.txt', 'w').write('x')\nprint('made', flush=True)\nimport time\ntime.sleep(60)\n"
     )
-    time.sleep(0.3)
+    project.upload("w.py", script)
+    job = project.start_job("w.py")
+    wait_for(lambda: project.stdout(job["id"])["stdout"], lambda out: "made" in out)
     project.stop(job["id"], commit_results=False).raise_for_status()
     final = project.wait_job(job["id"], timeout=15)
     details = final["commitDetails"]
