@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 import pytest
-from e2e_support import commit_ids, unique
+from e2e_support import commit_ids, file_paths, unique
 
 import domino
 from domino.exceptions import ForbiddenError, UserNotFoundException
@@ -134,3 +134,50 @@ def test_collaborators_job_gets_the_collaborators_own_key(
     out = dave.runs_stdout(job["id"])
     assert f"key-digest {hashlib.sha256(key.encode()).hexdigest()}" in out
     assert key not in out
+
+
+def test_stranger_cannot_change_the_project(
+    client: domino.Domino, second_user: tuple[str, domino.Domino]
+) -> None:
+    _, bob = second_user
+    client.files_upload("/job.py", b"print('x')\n")
+    job = client.job_start("job.py")
+    pid = client.project_id
+
+    attempts = {
+        "files_upload": lambda: bob.files_upload("/evil.txt", b"x"),
+        "runs_start": lambda: bob.runs_start(["job.py"]),
+        "job_stop": lambda: bob._http.post(  # the facade looks its own project id up first
+            "/v4/jobs/stop", json={"projectId": pid, "jobId": job["id"], "commitResults": True}
+        ),
+        "tags_add": lambda: bob.tags_add(["evil"], project_id=pid),
+        "job_restart": lambda: bob.job_restart(job["id"]),
+    }
+    for what, attempt in attempts.items():
+        with pytest.raises(ForbiddenError):
+            attempt()
+            pytest.fail(f"stranger could {what}")
+
+    head = commit_ids(client.commits_list())[0]
+    assert file_paths(client.files_list(head, "/")) == {"job.py"}
+    assert client.tags_list() == []
+    assert client.runs_list()["data"][0]["id"] == job["id"]
+    assert len(client.runs_list()["data"]) == 1
+
+
+def test_collaborator_cannot_manage_other_collaborators(
+    domino_server: Any, client: domino.Domino, second_user: tuple[str, domino.Domino]
+) -> None:
+    name, bob = second_user
+    client.collaborators_add(name)
+    carol, erin = unique("carol"), unique("erin")
+    domino_server.add_user(carol)
+    domino_server.add_user(erin)
+    client.collaborators_add(carol)
+
+    with pytest.raises(ForbiddenError):
+        bob.collaborators_add(erin)
+    with pytest.raises(ForbiddenError):
+        bob.collaborators_remove(carol)
+
+    assert _usernames(client.collaborators_get()) & {name, carol, erin} == {name, carol}
