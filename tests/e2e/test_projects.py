@@ -137,3 +137,25 @@ def test_authenticate_swaps_credentials_and_keeps_the_project_id(
     d.authenticate(api_key=domino_server.api_key)
     assert d.runs_list()["data"] == []
     assert d.project_id == project_id
+
+
+def test_auth_token_argument_authenticates_as_bearer(domino_server: Any, project: str) -> None:
+    with_token = domino.Domino(project, host=domino_server.url, auth_token=domino_server.token())
+
+    assert with_token.runs_list()["data"] == []
+
+
+def test_rotated_token_file_is_picked_up_without_a_new_client(
+    domino_server: Any, project: str, tmp_path: Any
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(domino_server.token() + "\n")
+    d = domino.Domino(project, host=domino_server.url, domino_token_file=str(token_file))
+    assert d.runs_list()["data"] == []
+
+    token_file.write_text("expired-or-garbage\n")
+    with pytest.raises(UnauthorizedError):
+        d.runs_list()
+
+    token_file.write_text(domino_server.token() + "\n")
+    assert d.runs_list()["data"] == []
