@@ -89,11 +89,11 @@ def main() -> int:
     print(f"Results in commit {output_commit[:12]}:")
     for entry in results:
         content = domino.files_download("/" + entry["path"], output_commit).read()
-        local = output_dir / entry["path"]
+        local = output_dir / Path(entry["path"]).relative_to("results")
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(content)
         print(f"    {entry['path']} ({entry['size']} bytes) -> {local}")
-    print(f"    summary.json says: {(output_dir / 'results/summary.json').read_text()}")
+    print(f"    summary.json says: {(output_dir / 'summary.json').read_text()}")
 
     # 6. Tag the project (adding a tag twice is harmless).
     domino.tags_add(["quickstart", "demo"])

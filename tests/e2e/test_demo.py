@@ -42,7 +42,5 @@ def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0(tmp_path: P
     ):
         assert expected in out, f"{expected!r} missing from demo output:\n{out}"
     assert out.index("==> Stopping domino-server") > out.index("Quickstart finished OK")
-    assert (results / "results" / "summary.json").read_text() == (
-        '{"n": 10, "sum_of_squares": 385}'
-    )
-    assert (results / "results" / "squares.csv").read_text().splitlines()[-1] == "10,100"
+    assert (results / "summary.json").read_text() == ('{"n": 10, "sum_of_squares": 385}')
+    assert (results / "squares.csv").read_text().splitlines()[-1] == "10,100"

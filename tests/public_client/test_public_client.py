@@ -211,6 +211,6 @@ def test_quickstart_example_runs_unchanged_on_the_public_client(
     assert "sum of the first 10 squares is 385" in done.stdout
     assert f"Collaborators: {collaborator}" in done.stdout
     assert "Quickstart finished OK" in done.stdout
-    assert (tmp_path / "results" / "results" / "summary.json").read_text() == (
+    assert (tmp_path / "results" / "summary.json").read_text() == (
         '{"n": 10, "sum_of_squares": 385}'
     )
