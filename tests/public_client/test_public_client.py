@@ -214,3 +214,38 @@ def test_quickstart_example_runs_unchanged_on_the_public_client(
     assert (tmp_path / "results" / "summary.json").read_text() == (
         '{"n": 10, "sum_of_squares": 385}'
     )
+
+
+PROBE = """\
+import sys
+from domino import Domino
+d = Domino(sys.argv[1])
+tiers = [t["hardwareTier"]["id"] for t in d.hardware_tiers_list()]
+print("runs", len(d.runs_list()["data"]), "default tier listed", "small-k8s" in tiers)
+"""
+
+
+@pytest.mark.parametrize("mode", ["token_file", "api_key"])
+def test_public_client_authenticates_with_a_token_file_and_with_an_api_key(
+    public_python: Path, domino_server: Any, fresh_project: str, tmp_path: Path, mode: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOMINO_", "PYTHON"))}
+    env["DOMINO_API_HOST"] = domino_server.url
+    if mode == "token_file":
+        token_file = tmp_path / "token"
+        token_file.write_text(domino_server.token() + "\n")
+        env["DOMINO_TOKEN_FILE"] = str(token_file)
+    else:
+        env["DOMINO_USER_API_KEY"] = domino_server.api_key
+
+    done = subprocess.run(
+        [str(public_python), "-c", PROBE, fresh_project],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+        env=env,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "runs 0 default tier listed True" in done.stdout
