@@ -64,7 +64,16 @@ ids = [run["id"] for run in runs.json()["data"]]
 print("runs", runs.status_code, "self-listed" if me in ids else "self-missing")
 """
 
-TERMINAL = {"Succeeded", "Failed", "Stopped", "Error"}
+# Inside a Domino execution the client needs no arguments: host, key and project come from
+# the environment the server sets up.
+IN_JOB_CLIENT = """\
+import os
+from domino import Domino
+d = Domino(os.environ["DOMINO_PROJECT_OWNER"] + "/" + os.environ["DOMINO_PROJECT_NAME"])
+mine = [r for r in d.runs_list()["data"] if r["id"] == os.environ["DOMINO_RUN_ID"]]
+print("in-job client sees itself as", mine[0]["status"])
+d.files_upload("/from-inside.txt", b"uploaded by the job")
+"""
 
 
 def _wait_done(client: domino.Domino, job_id: str) -> dict[str, Any]:
@@ -354,3 +363,14 @@ def test_job_that_cannot_start_ends_in_error_and_the_blocking_wait_raises(
     assert err.status == "Error"
     assert "not_uploaded.py" in (err.output_tail or "")
     assert output_commit_of(client.job_status(err.run_id))
+
+
+def test_domino_client_inside_a_job_works_from_the_environment_alone(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    upload("inside.py", IN_JOB_CLIENT)
+
+    job = client.job_start_blocking(command="inside.py", poll_freq=POLL)
+
+    assert "in-job client sees itself as Running" in client.runs_stdout(job["id"])
+    assert client.files_download("/from-inside.txt").read() == b"uploaded by the job"
