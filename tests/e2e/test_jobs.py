@@ -374,3 +374,24 @@ def test_domino_client_inside_a_job_works_from_the_environment_alone(
 
     assert "in-job client sees itself as Running" in client.runs_stdout(job["id"])
     assert client.files_download("/from-inside.txt").read() == b"uploaded by the job"
+
+
+def test_upload_made_while_a_job_runs_is_not_lost_when_the_job_commits(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    upload(
+        "pause.py",
+        "import time\nprint('paused', flush=True)\ntime.sleep(1)\n"
+        "open('job-output.txt', 'w').write('from the job')\n",
+    )
+    job = client.job_start("pause.py")
+    wait_for(lambda: client.runs_stdout(job["id"]), lambda out: "paused" in out, what="pause")
+
+    client.files_upload("/during.txt", b"uploaded meanwhile")
+    final = _wait_done(client, job["id"])
+
+    head = commit_ids(client.commits_list())[0]
+    assert {"during.txt", "job-output.txt", "pause.py"} <= file_paths(client.files_list(head))
+    assert client.files_download("/during.txt").read() == b"uploaded meanwhile"
+    assert client.files_download("/job-output.txt").read() == b"from the job"
+    assert job_status_of(final) == "Succeeded"
