@@ -109,9 +109,16 @@ class LocalServer:
         )
         self._server = uvicorn.Server(config)
         server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.run(sockets=[sock]), name="domino-local-server", daemon=True
-        )
+
+        def serve() -> None:
+            try:
+                server.run(sockets=[sock])
+            except SystemExit:
+                pass  # uvicorn's way of reporting a failed startup; _wait_ready reports it
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=serve, name="domino-local-server", daemon=True)
         self._thread.start()
         self._wait_ready(timeout)
         return self
@@ -126,7 +133,12 @@ class LocalServer:
             except (urllib.error.URLError, OSError, ValueError):
                 pass
             if self._thread is not None and not self._thread.is_alive():
-                raise RuntimeError("domino-server thread ended before it answered /version")
+                if self.app is not None:
+                    self.app.state.store.close()
+                raise RuntimeError(
+                    f"domino-server on {self.data_dir} failed to start (see the log; is another"
+                    " server using this data dir?)"
+                )
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"domino-server at {self.url} did not answer within {timeout}s")

@@ -111,11 +111,17 @@ def _serve(args: argparse.Namespace) -> int:
     # Idle keep-alive connections stay open longer than clients keep them pooled, so a client
     # never sends a (non-retryable) POST on a connection the server is just closing.
     config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_keep_alive=65)
+    server = uvicorn.Server(config)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        server.run(sockets=[sock])
     except KeyboardInterrupt:
         # uvicorn re-raises the signal once its graceful shutdown (lifespan included) is done.
         pass
+    except SystemExit:
+        pass  # uvicorn exits this way when startup fails; reported below
+    if not server.started:
+        print("domino-server failed to start (see the error above)", file=sys.stderr)
+        return 1
     print("domino-server stopped", flush=True)
     return 0
 

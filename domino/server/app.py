@@ -51,6 +51,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Two servers on one data dir would each take the other's executions for crashed ones.
+        lock = store.lock_for_serving()
         runner.recover_interrupted()
         services.apps.recover_interrupted()
         uploads.expire_stale_sessions(store)
@@ -60,6 +62,7 @@ def create_app(
         finally:
             runner.shutdown()
             store.close()
+            lock.close()
 
     app = FastAPI(
         title="domino-server",

@@ -15,6 +15,7 @@ Layout of ``data_dir``::
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -26,7 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
@@ -206,6 +207,21 @@ class Store:
                 conn.close()
             except sqlite3.Error:  # pragma: no cover - closing from another thread mid-query
                 pass
+
+    def lock_for_serving(self) -> IO[bytes]:
+        """Take the data dir's server lock (held while the returned file stays open).
+
+        Raises RuntimeError when another server process already serves this data dir.
+        """
+        handle = open(self.data_dir / "server.lock", "ab")  # noqa: SIM115 - held until close
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise RuntimeError(
+                f"another domino-server is already serving {self.data_dir}"
+            ) from None
+        return handle
 
     def temp_dir(self) -> Path:
         """Scratch space on the same filesystem as the data, so os.replace is atomic."""

@@ -169,3 +169,15 @@ def test_malformed_user_option_is_rejected_without_echoing_the_key(tmp_path: Pat
     assert "invalid user name" in result.stderr and "s3cr3t-value" not in result.stderr
     result = _cli("serve", "--data-dir", str(tmp_path / "d"), "--user", "no-key-here")
     assert result.returncode == 2 and "NAME:APIKEY" in result.stderr
+
+
+def test_second_serve_on_the_same_data_dir_exits_with_an_error(served, tmp_path: Path) -> None:
+    served("--user", "admin:k-admin")
+    result = subprocess.run(
+        [*PYTHON, "serve", "--port", "0", "--data-dir", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "already serving" in result.stdout + result.stderr

@@ -93,3 +93,21 @@ def test_reset_wipes_projects_but_keeps_users(tmp_path: Path) -> None:
         assert (
             Api(server.url, {"X-Domino-Api-Key": bob_key}).post("/_local/reset").status_code == 403
         )
+
+
+def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path: Path) -> None:
+    import pytest
+
+    with LocalServer(tmp_path / "data") as first:
+        first.create_project("keep")
+        project = _project(first)
+        project.upload("slow.py", SLOW)
+        job = project.start_job("slow.py")
+        wait_for(
+            lambda: project.job(job["id"]), lambda j: j["statuses"]["executionStatus"] == "Running"
+        )
+        with pytest.raises(RuntimeError):
+            LocalServer(tmp_path / "data").start()
+        # The first server's execution was not mistaken for a crashed one.
+        assert project.job(job["id"])["statuses"]["executionStatus"] == "Running"
+        project.stop(job["id"]).raise_for_status()
