@@ -84,13 +84,8 @@ def _header_value(value: str) -> str:
     return value.translate({10: "%0A", 13: "%0D", 34: "%22"})
 
 
-def build_body(relative: str, basename: str, length: int) -> tuple[bytearray, memoryview, str]:
-    """A multipart body with room for ``length`` chunk bytes, the slice to read them into, and
-    the Content-Type header.
-
-    The chunk is read straight into its place inside the body, so a chunk costs one buffer of
-    its size (plus a few hundred bytes), not the two or three copies ``files=`` makes.
-    """
+def envelope(relative: str, basename: str) -> tuple[bytes, bytes, str]:
+    """The multipart text before and after a chunk's bytes, and the Content-Type header."""
     boundary = os.urandom(16).hex()
     head = (
         f"--{boundary}\r\n"
@@ -99,11 +94,22 @@ def build_body(relative: str, basename: str, length: int) -> tuple[bytearray, me
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode("utf-8", "surrogateescape")
     tail = f"\r\n--{boundary}--\r\n".encode("ascii")
+    return head, tail, f"multipart/form-data; boundary={boundary}"
+
+
+def build_body(relative: str, basename: str, length: int) -> tuple[bytearray, memoryview, str]:
+    """A multipart body with room for ``length`` chunk bytes, the slice to read them into, and
+    the Content-Type header.
+
+    The chunk is read straight into its place inside the body, so a chunk costs one buffer of
+    its size (plus a few hundred bytes), not the two or three copies ``files=`` makes.
+    """
+    head, tail, content_type = envelope(relative, basename)
     body = bytearray(len(head) + length + len(tail))
     body[: len(head)] = head
     body[len(head) + length :] = tail
     view = memoryview(body)[len(head) : len(head) + length]
-    return body, view, f"multipart/form-data; boundary={boundary}"
+    return body, view, content_type
 
 
 def server_message(response: requests.Response, limit: int = 500) -> str:
@@ -157,8 +163,38 @@ class RetryPolicy:
         return delay
 
 
+class Transport:
+    """The client's session, minus the per-request environment lookup.
+
+    ``Session.request`` re-reads proxy settings from the environment on every call (several
+    hundred microseconds each, more than a small chunk's whole round trip on loopback). An
+    upload talks to one host, so the environment is merged once here and every chunk goes
+    through ``Session.send`` with those settings; auth, headers, cookies, adapters and retries
+    are still the session's.
+    """
+
+    def __init__(self, session: requests.Session, host: str, auth: Any = None) -> None:
+        self.session = session
+        self.auth = auth
+        self.settings = session.merge_environment_settings(host, {}, None, None, None)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: Any = None,
+    ) -> requests.Response:
+        prepared = self.session.prepare_request(
+            requests.Request(method, url, data=data, headers=headers, auth=self.auth)
+        )
+        return self.session.send(prepared, timeout=timeout, allow_redirects=False, **self.settings)
+
+
 def send(
-    session: requests.Session,
+    session: Transport,
     method: str,
     url: str,
     *,
@@ -180,7 +216,7 @@ def send(
         retry_after: float | None = None
         status: int | None = None
         try:
-            response = session.request(method, url, allow_redirects=False, **kwargs)
+            response = session.request(method, url, **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
             problem = f"{type(exc).__name__}: {_short(exc)}"
         except requests.RequestException as exc:

@@ -23,17 +23,17 @@ import shutil
 import threading
 import time
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
+from domino.server import _upload_assembly as assembly
+from domino.server._upload_multipart import FirstFilePart, MalformedMultipart
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
 from domino.server.store import Store
@@ -47,7 +47,6 @@ router = APIRouter()
 _BASE = "/v4/datasetrw/datasets/{dataset_id}/snapshot/file"
 # Sessions with no request for this long are discarded (override: DOMINO_SERVER_UPLOAD_TTL).
 DEFAULT_SESSION_TTL = 24 * 3600.0
-_MAX_LISTED = 5  # incomplete files named in an End error
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS upload_sessions (
@@ -62,8 +61,9 @@ _SCHEMA = (
 )
 _schema_ready: weakref.WeakSet[Store] = weakref.WeakSet()
 _schema_lock = threading.Lock()
-_dataset_locks: dict[str, threading.Lock] = {}
 _stats_lock = threading.Lock()
+_last_touch: dict[str, float] = {}
+_TOUCH_INTERVAL = 10.0
 _stats = {"chunks_received": 0, "bytes_received": 0, "chunks_stored": 0, "bytes_stored": 0}
 
 
@@ -233,62 +233,17 @@ def test_chunk(dataset_id: str, request: Request, user: User = Depends(current_u
 
 
 class _ChunkSink:
-    """Writes the first file part of a multipart body to disk, hashing as it goes."""
+    """The file part's bytes, written to disk and hashed as they stream in."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
-        self._headers: list[tuple[bytes, bytes]] = []
-        self._field = b""
-        self._value = b""
-        self._capturing = False
-        self.found = False
 
-    def callbacks(self) -> dict[str, Any]:
-        return {
-            "on_part_begin": self._part_begin,
-            "on_header_field": self._header_field,
-            "on_header_value": self._header_value,
-            "on_header_end": self._header_end,
-            "on_headers_finished": self._headers_finished,
-            "on_part_data": self._data,
-            "on_part_end": self._part_end,
-        }
-
-    def _part_begin(self) -> None:
-        self._headers = []
-        self._field = self._value = b""
-
-    def _header_field(self, data: bytes, start: int, end: int) -> None:
-        self._field += data[start:end]
-
-    def _header_value(self, data: bytes, start: int, end: int) -> None:
-        self._value += data[start:end]
-
-    def _header_end(self) -> None:
-        self._headers.append((self._field.strip().lower(), self._value.strip()))
-        self._field = self._value = b""
-
-    def _headers_finished(self) -> None:
-        if self.found:
-            return
-        for name, value in self._headers:
-            if name == b"content-disposition":
-                _, params = parse_options_header(value)
-                if b"filename" in params:
-                    self._capturing = self.found = True
-
-    def _data(self, data: bytes, start: int, end: int) -> None:
-        if self._capturing:
-            piece = memoryview(data)[start:end]
-            self.md5.update(piece)
-            self._fh.write(piece)
-            self.size += end - start
-
-    def _part_end(self) -> None:
-        self._capturing = False
+    def write(self, data: memoryview) -> None:
+        self.md5.update(data)
+        self._fh.write(data)
+        self.size += len(data)
 
     def close(self) -> None:
         self._fh.close()
@@ -299,15 +254,14 @@ async def _receive(request: Request, sink: _ChunkSink) -> None:
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise ApiError(400, "a chunk must be sent as multipart/form-data with one file part")
-    parser = MultipartParser(boundary, sink.callbacks())  # type: ignore[arg-type]
     try:
+        parser = FirstFilePart(boundary, sink.write)
         async for piece in request.stream():
-            if piece:
-                parser.write(piece)
-        parser.finalize()
-    except MultipartParseError as exc:
+            parser.feed(piece)
+        parser.close()
+    except MalformedMultipart as exc:
         raise ApiError(400, f"malformed multipart body: {exc}") from None
-    if not sink.found:
+    if not parser.found:
         raise ApiError(400, "the multipart body has no file part")
 
 
@@ -333,14 +287,14 @@ async def upload_chunk(
         )
     _open_session(store, key, dataset_id)
 
-    chunk_dir = _session_dir(store, key) / _path_digest(relative)
-    final = chunk_dir / f"{number}-{checksum}"
-    temp = chunk_dir / f".{number}-{secrets.token_hex(6)}.part"
+    # One flat directory per session: a directory per file would cost a mkdir per file, which
+    # on a small-file upload is as much as everything else the server does for the chunk.
+    session_dir = _session_dir(store, key)
+    final = session_dir / f"{_path_digest(relative)}.{number}.{checksum}"
+    temp = session_dir / f".{secrets.token_hex(8)}.part"
     try:
-        # No parents=True: a session directory removed by Cancel must stay removed.
-        chunk_dir.mkdir(exist_ok=True)
         sink = _ChunkSink(temp)
-    except FileNotFoundError:
+    except FileNotFoundError:  # Cancel removed the session directory
         raise ApiError(400, f"upload session {key!r} is no longer open") from None
     try:
         try:
@@ -363,23 +317,36 @@ async def upload_chunk(
     except ClientDisconnect:
         _unlink(temp)
         return Response(status_code=400)
+    except FileNotFoundError:
+        _unlink(temp)
+        raise ApiError(400, f"upload session {key!r} is no longer open") from None
     except BaseException:
         _unlink(temp)
         raise
 
     with store.transaction() as tx:
-        row = tx.execute("SELECT state FROM upload_sessions WHERE key = ?", (key,)).fetchone()
-        if row is None or row["state"] != "open":
-            state = row["state"] if row is not None else "gone"
-            raise ApiError(400, f"upload session {key!r} is {state}")
-        tx.execute(
+        # Recorded only while the session is still open: a Cancel may have raced this chunk.
+        stored = tx.execute(
             "INSERT OR REPLACE INTO upload_chunks (key, rel, n, identifier, total, size,"
-            " checksum, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, relative, number, identifier, total, current, checksum, final.name),
-        )
-        tx.execute("UPDATE upload_sessions SET updated = ? WHERE key = ?", (time.time(), key))
+            " checksum, file) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM"
+            " upload_sessions WHERE key = ? AND state = 'open')",
+            (key, relative, number, identifier, total, current, checksum, final.name, key),
+        ).rowcount
+        if stored:
+            _touch(tx, key)
+    if not stored:
+        raise ApiError(400, f"upload session {key!r} is no longer open")
     _count(chunks_stored=1, bytes_stored=current)
     return Response(status_code=200)
+
+
+def _touch(tx: Any, key: str) -> None:
+    """Note activity (for expiry) at most every few seconds per session, not on every chunk."""
+    now = time.monotonic()
+    if now - _last_touch.get(key, -1e9) < _TOUCH_INTERVAL:
+        return
+    _last_touch[key] = now
+    tx.execute("UPDATE upload_sessions SET updated = ? WHERE key = ?", (time.time(), key))
 
 
 # --------------------------------------------------------------------------- end and cancel
@@ -406,7 +373,17 @@ def end_upload(
             (time.time(), key),
         )
     try:
-        placed = _assemble(store, dataset_id, key, row["setting"], target)
+        files = assembly.plan(
+            store.query(
+                "SELECT rowid, rel, n, identifier, total, file FROM upload_chunks WHERE key = ?",
+                (key,),
+            )
+        )
+        files_root = store.dataset_files_dir(dataset_id)
+        files_root.mkdir(parents=True, exist_ok=True)
+        placed = assembly.assemble(
+            files, _session_dir(store, key), files_root, target, row["setting"]
+        )
     except BaseException:
         with store.transaction() as tx:
             tx.execute(
@@ -422,136 +399,9 @@ def end_upload(
         )
         tx.execute("DELETE FROM upload_chunks WHERE key = ?", (key,))
     shutil.rmtree(_session_dir(store, key), ignore_errors=True)
+    _last_touch.pop(key, None)
     log.info("upload %s: %d files placed in dataset %s", key, placed, dataset_id)
     return JSONResponse(key)
-
-
-def _files_of(store: Store, key: str) -> Iterator[tuple[str, str, int, list[dict[str, Any]]]]:
-    """Each file of the session: (relative path, identifier, total chunks, chunk rows)."""
-    rows = store.query(
-        "SELECT rowid, rel, n, identifier, total, size, file FROM upload_chunks WHERE key = ?"
-        " ORDER BY rel, n",
-        (key,),
-    )
-    by_rel: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_rel.setdefault(row["rel"], []).append(row)
-    for rel, chunks in by_rel.items():
-        # Should a file have changed between attempts, its latest identity wins.
-        latest = max(chunks, key=lambda r: r["rowid"])
-        mine = [r for r in chunks if r["identifier"] == latest["identifier"]]
-        yield rel, latest["identifier"], latest["total"], mine
-
-
-def _assemble(store: Store, dataset_id: str, key: str, setting: str, target: str) -> int:
-    files_root = store.dataset_files_dir(dataset_id)
-    files_root.mkdir(parents=True, exist_ok=True)
-    target_dir = files_root / target if target else files_root
-    if not target_dir.is_dir():
-        raise ApiError(400, f"targetRelativePath {target!r} does not exist in dataset {dataset_id}")
-
-    files = list(_files_of(store, key))
-    incomplete = [
-        rel
-        for rel, _, total, chunks in files
-        if sorted(r["n"] for r in chunks if r["n"] <= total) != list(range(1, total + 1))
-    ]
-    if incomplete:
-        names = ", ".join(repr(r) for r in incomplete[:_MAX_LISTED])
-        more = f" and {len(incomplete) - _MAX_LISTED} more" if len(incomplete) > _MAX_LISTED else ""
-        raise ApiError(400, f"upload incomplete, chunks missing for {names}{more}")
-
-    # Refuse before touching the dataset when a path cannot be placed at all.
-    for rel, *_ in files:
-        dest = target_dir / rel
-        parent = target_dir
-        for part in rel.split("/")[:-1]:
-            parent = parent / part
-            if parent.exists() and not parent.is_dir():
-                raise ApiError(
-                    400, f"cannot place {rel!r}: {parent.relative_to(files_root)} is a file"
-                )
-        if setting == "Overwrite" and dest.is_dir():
-            raise ApiError(
-                400, f"cannot overwrite folder {dest.relative_to(files_root)} with a file"
-            )
-
-    session_dir = _session_dir(store, key)
-    work = session_dir / ".assembled"
-    work.mkdir(parents=True, exist_ok=True)
-    lock = _dataset_locks.setdefault(dataset_id, threading.Lock())
-    placed = 0
-    for rel, _, total, chunks in files:
-        chunk_dir = session_dir / _path_digest(rel)
-        parts = [
-            chunk_dir / r["file"] for r in sorted(chunks, key=lambda r: r["n"]) if r["n"] <= total
-        ]
-        assembled = work / _path_digest(rel)
-        _concatenate(parts, assembled)
-        with lock:
-            if _place(assembled, target_dir / rel, setting):
-                placed += 1
-        _unlink(assembled)
-    return placed
-
-
-def _concatenate(parts: list[Path], out: Path) -> None:
-    if len(parts) == 1:
-        # The common small-file case costs no copy; linking (not moving) keeps the chunk, so a
-        # failed End can be retried.
-        try:
-            os.link(parts[0], out)
-            return
-        except OSError:
-            pass
-    with open(out, "wb") as dst:
-        for part in parts:
-            with open(part, "rb") as src:
-                _copy(src.fileno(), dst.fileno(), os.fstat(src.fileno()).st_size)
-
-
-def _copy(src: int, dst: int, size: int) -> None:
-    copy_range = getattr(os, "copy_file_range", None)
-    done = 0
-    if copy_range is not None:
-        try:
-            while done < size:
-                n = copy_range(src, dst, size - done)
-                if n == 0:
-                    break
-                done += n
-            return
-        except OSError:
-            if done:
-                raise
-    while True:
-        block = os.read(src, 1 << 20)
-        if not block:
-            return
-        os.write(dst, block)
-
-
-def _place(assembled: Path, dest: Path, setting: str) -> bool:
-    """Move a finished file into the dataset; False when ``Ignore`` kept an existing one."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if setting == "Overwrite":
-        os.replace(assembled, dest)
-        return True
-    if setting == "Ignore":
-        if os.path.lexists(dest):
-            return False
-        os.replace(assembled, dest)  # callers hold the dataset's lock: nobody else places here
-        return True
-    candidate = dest
-    stem, dot, ext = dest.name.rpartition(".")
-    if not stem:  # no extension, or a dot file such as ".env"
-        stem, dot, ext = dest.name, "", ""
-    n = 0
-    while os.path.lexists(candidate):
-        n += 1
-        candidate = dest.with_name(f"{stem}_{n}{dot}{ext}")
-    os.replace(assembled, candidate)
-    return True
 
 
 @router.get(_BASE + "/cancel/{key}", tags=["datasets"])

@@ -213,13 +213,15 @@ def test_missing_target_folder_is_a_clear_error_and_the_session_is_cancelled(
     client: domino.Domino, domino_server: Any, dataset: str, tmp_path: Path
 ) -> None:
     path = _write(tmp_path / "f.txt", b"data")
+    before = {s["key"] for s in _sessions(domino_server)}
     with pytest.raises(DatasetUploadError) as caught:
         client.datasets_upload_files(dataset, path, target_relative_path="no/such/folder")
     message = str(caught.value)
     assert "no/such/folder" in message and "does not exist" in message
     assert "cancelled" in message
     assert _listing(domino_server, dataset) == {}
-    assert "open" not in {s["state"] for s in _sessions(domino_server)}
+    mine = [s["state"] for s in _sessions(domino_server) if s["key"] not in before]
+    assert mine == ["cancelled"]
 
 
 @pytest.mark.parametrize("target", ["../outside", "a/../../b"])

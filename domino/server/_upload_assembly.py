@@ -1,0 +1,197 @@
+"""End of an upload session: check every file is complete, then move each into the dataset.
+
+A file travels as chunk files in the session directory (same filesystem as the dataset). A
+one-chunk file is *linked* into the dataset (no copy, and the chunk stays put, so a failed End
+can be retried); a longer one is concatenated into a temporary file first. Either way it
+appears in the dataset in one step, complete. ``Ignore`` and ``Rename`` rely on ``os.link``
+failing when the name is taken, which is atomic, so two sessions ending at once cannot both
+claim a name.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from domino.server.errors import ApiError
+
+__all__ = ["Planned", "assemble", "plan"]
+
+_MAX_LISTED = 5  # incomplete files named in an End error
+_fallback_lock = threading.Lock()  # only for filesystems without hard links
+
+
+class Planned:
+    """One complete file of the session: where it goes and the chunk files that make it."""
+
+    __slots__ = ("parts", "rel")
+
+    def __init__(self, rel: str, parts: list[str]) -> None:
+        self.rel = rel
+        self.parts = parts
+
+
+def plan(rows: Iterable[dict[str, Any]]) -> list[Planned]:
+    """Group chunk rows (rowid, rel, n, identifier, total, file) into files; 400 if any is
+    incomplete, naming the first few."""
+    by_rel: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_rel.setdefault(row["rel"], []).append(row)
+    files: list[Planned] = []
+    incomplete: list[str] = []
+    for rel, chunks in by_rel.items():
+        # Should a file have changed between attempts, its latest identity wins.
+        latest = max(chunks, key=lambda r: r["rowid"])
+        total = latest["total"]
+        mine = {r["n"]: r["file"] for r in chunks if r["identifier"] == latest["identifier"]}
+        if any(n not in mine for n in range(1, total + 1)):
+            incomplete.append(rel)
+        else:
+            files.append(Planned(rel, [mine[n] for n in range(1, total + 1)]))
+    if incomplete:
+        names = ", ".join(repr(r) for r in sorted(incomplete)[:_MAX_LISTED])
+        more = f" and {len(incomplete) - _MAX_LISTED} more" if len(incomplete) > _MAX_LISTED else ""
+        raise ApiError(400, f"upload incomplete, chunks missing for {names}{more}")
+    return files
+
+
+def assemble(
+    files: list[Planned], session_dir: Path, files_root: Path, target: str, setting: str
+) -> int:
+    """Place every file under ``files_root/target``; returns how many were placed."""
+    target_dir = files_root / target if target else files_root
+    if not target_dir.is_dir():
+        raise ApiError(400, f"targetRelativePath {target!r} does not exist in the dataset")
+    _check_placeable(files, target_dir, files_root, setting)
+    made: set[Path] = set()
+    placed = 0
+    for item in files:
+        dest = target_dir / item.rel
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
+        parts = [session_dir / name for name in item.parts]
+        scratch = session_dir / f".placing-{_digest(item.rel)}"
+        if len(parts) == 1:
+            placed += _place(parts[0], dest, setting, keep_source=True, scratch=scratch)
+        else:
+            _concatenate(parts, scratch)
+            placed += _place(scratch, dest, setting, keep_source=False, scratch=scratch)
+    return placed
+
+
+def _check_placeable(
+    files: list[Planned], target_dir: Path, files_root: Path, setting: str
+) -> None:
+    """Refuse before touching the dataset when some path cannot be placed at all."""
+    seen: set[Path] = set()
+    for item in files:
+        dest = target_dir / item.rel
+        parent = dest.parent
+        chain = []
+        while parent != target_dir and parent not in seen:
+            chain.append(parent)
+            parent = parent.parent
+        for folder in reversed(chain):
+            seen.add(folder)
+            if folder.exists() and not folder.is_dir():
+                where = folder.relative_to(files_root).as_posix()
+                raise ApiError(400, f"cannot place {item.rel!r}: {where} is a file")
+        if setting == "Overwrite" and dest.is_dir():
+            where = dest.relative_to(files_root).as_posix()
+            raise ApiError(400, f"cannot overwrite folder {where} with a file")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def _concatenate(parts: list[Path], out: Path) -> None:
+    with open(out, "wb") as dst:
+        for part in parts:
+            with open(part, "rb") as src:
+                _copy(src.fileno(), dst.fileno(), os.fstat(src.fileno()).st_size)
+
+
+def _copy(src: int, dst: int, size: int) -> None:
+    copy_range = getattr(os, "copy_file_range", None)
+    done = 0
+    if copy_range is not None:
+        try:
+            while done < size:
+                n = copy_range(src, dst, size - done)
+                if n == 0:
+                    break
+                done += n
+            return
+        except OSError:
+            if done:
+                raise
+    while block := os.read(src, 1 << 20):
+        os.write(dst, block)
+
+
+def _place(source: Path, dest: Path, setting: str, *, keep_source: bool, scratch: Path) -> int:
+    """Put ``source`` at ``dest`` per the collision setting; 1 if placed, 0 if ignored.
+
+    ``scratch`` is a free name in the session directory, for a link that ``os.replace`` can
+    then move over an existing file (nothing temporary ever shows in the dataset).
+    """
+    try:
+        if setting == "Overwrite":
+            if keep_source:
+                os.link(source, scratch)
+                source, keep_source = scratch, False
+            os.replace(source, dest)
+            return 1
+        candidate = dest
+        n = 0
+        while True:
+            try:
+                os.link(source, candidate)
+                return 1
+            except FileExistsError:
+                if setting == "Ignore":
+                    return 0
+                n += 1
+                candidate = _numbered(dest, n)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+            raise
+        return _place_without_links(source, dest, setting, scratch)
+    finally:
+        if not keep_source:
+            try:
+                source.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _place_without_links(source: Path, dest: Path, setting: str, scratch: Path) -> int:
+    with _fallback_lock:
+        candidate = dest
+        if setting != "Overwrite":
+            n = 0
+            while os.path.lexists(candidate):
+                if setting == "Ignore":
+                    return 0
+                n += 1
+                candidate = _numbered(dest, n)
+        temp = scratch.with_name(scratch.name + ".copy")
+        shutil.copyfile(source, temp)
+        os.replace(temp, candidate)
+        return 1
+
+
+def _numbered(dest: Path, n: int) -> Path:
+    """``table.csv`` → ``table_<n>.csv``; ``README`` / ``.env`` → ``README_<n>`` / ``.env_<n>``."""
+    stem, dot, ext = dest.name.rpartition(".")
+    if not stem:
+        return dest.with_name(f"{dest.name}_{n}")
+    return dest.with_name(f"{stem}_{n}{dot}{ext}")
