@@ -395,3 +395,24 @@ def test_upload_made_while_a_job_runs_is_not_lost_when_the_job_commits(
     assert client.files_download("/during.txt").read() == b"uploaded meanwhile"
     assert client.files_download("/job-output.txt").read() == b"from the job"
     assert job_status_of(final) == "Succeeded"
+
+
+def test_failure_of_a_chatty_job_reports_only_the_tail_of_its_output(
+    client: domino.Domino, upload: Callable[[str, str], None]
+) -> None:
+    upload(
+        "chatty.py",
+        "import sys\nfor i in range(50000):\n    print('line', i)\n"
+        "print('LAST LINE')\nsys.exit(2)\n",
+    )
+
+    with pytest.raises(RunFailedException) as excinfo:
+        client.job_start_blocking(command="chatty.py", poll_freq=POLL, max_poll_time=60)
+
+    tail = excinfo.value.output_tail or ""
+    assert tail.rstrip().endswith("LAST LINE")
+    assert "line 0\n" not in tail
+    assert len(tail) < 10_000 and len(str(excinfo.value)) < 10_000
+    # The full output is still there for whoever asks for it.
+    full = client.runs_stdout(excinfo.value.run_id)
+    assert full.startswith("line 0\n") and "line 49999\nLAST LINE" in full
