@@ -1,9 +1,9 @@
 """End of an upload session: check every file is complete, then move each into the dataset.
 
-A file travels as chunk files in the session directory (same filesystem as the dataset). A
-one-chunk file is *linked* into the dataset (no copy, and the chunk stays put, so a failed End
-can be retried); a longer one is concatenated into a temporary file first. Either way it
-appears in the dataset in one step, complete. ``Ignore`` and ``Rename`` rely on ``os.link``
+Chunks were written straight to their offsets in one data file per file, in the session
+directory (same filesystem as the dataset), so End copies nothing: each data file is *linked*
+into the dataset (and stays put, so a failed End can be retried) and appears there in one
+step, complete. ``Ignore`` and ``Rename`` rely on ``os.link``
 failing when the name is taken, which is atomic, so two sessions ending at once cannot both
 claim a name.
 """
@@ -28,18 +28,19 @@ _fallback_lock = threading.Lock()  # only for filesystems without hard links
 
 
 class Planned:
-    """One complete file of the session: where it goes and the chunk files that make it."""
+    """One complete file of the session: where it goes, its data file, and its size."""
 
-    __slots__ = ("parts", "rel")
+    __slots__ = ("file", "rel", "size")
 
-    def __init__(self, rel: str, parts: list[str]) -> None:
+    def __init__(self, rel: str, file: str, size: int) -> None:
         self.rel = rel
-        self.parts = parts
+        self.file = file
+        self.size = size
 
 
 def plan(rows: Iterable[dict[str, Any]]) -> list[Planned]:
-    """Group chunk rows (rowid, rel, n, identifier, total, file) into files; 400 if any is
-    incomplete, naming the first few."""
+    """Group chunk rows (rowid, rel, n, identifier, total, chunk_size, size, file) into files;
+    400 if any is incomplete, naming the first few."""
     by_rel: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_rel.setdefault(row["rel"], []).append(row)
@@ -49,11 +50,16 @@ def plan(rows: Iterable[dict[str, Any]]) -> list[Planned]:
         # Should a file have changed between attempts, its latest identity wins.
         latest = max(chunks, key=lambda r: r["rowid"])
         total = latest["total"]
-        mine = {r["n"]: r["file"] for r in chunks if r["identifier"] == latest["identifier"]}
+        mine = {
+            r["n"]: r
+            for r in chunks
+            if r["identifier"] == latest["identifier"] and r["chunk_size"] == latest["chunk_size"]
+        }
         if any(n not in mine for n in range(1, total + 1)):
             incomplete.append(rel)
         else:
-            files.append(Planned(rel, [mine[n] for n in range(1, total + 1)]))
+            size = sum(mine[n]["size"] for n in range(1, total + 1))
+            files.append(Planned(rel, latest["file"], size))
     if incomplete:
         names = ", ".join(repr(r) for r in sorted(incomplete)[:_MAX_LISTED])
         more = f" and {len(incomplete) - _MAX_LISTED} more" if len(incomplete) > _MAX_LISTED else ""
@@ -76,13 +82,11 @@ def assemble(
         if dest.parent not in made:
             dest.parent.mkdir(parents=True, exist_ok=True)
             made.add(dest.parent)
-        parts = [session_dir / name for name in item.parts]
+        data = session_dir / item.file
+        if data.stat().st_size != item.size:  # e.g. a longer earlier attempt left a tail
+            os.truncate(data, item.size)
         scratch = session_dir / f".placing-{_digest(item.rel)}"
-        if len(parts) == 1:
-            placed += _place(parts[0], dest, setting, keep_source=True, scratch=scratch)
-        else:
-            _concatenate(parts, scratch)
-            placed += _place(scratch, dest, setting, keep_source=False, scratch=scratch)
+        placed += _place(data, dest, setting, keep_source=True, scratch=scratch)
     return placed
 
 
@@ -110,31 +114,6 @@ def _check_placeable(
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-def _concatenate(parts: list[Path], out: Path) -> None:
-    with open(out, "wb") as dst:
-        for part in parts:
-            with open(part, "rb") as src:
-                _copy(src.fileno(), dst.fileno(), os.fstat(src.fileno()).st_size)
-
-
-def _copy(src: int, dst: int, size: int) -> None:
-    copy_range = getattr(os, "copy_file_range", None)
-    done = 0
-    if copy_range is not None:
-        try:
-            while done < size:
-                n = copy_range(src, dst, size - done)
-                if n == 0:
-                    break
-                done += n
-            return
-        except OSError:
-            if done:
-                raise
-    while block := os.read(src, 1 << 20):
-        os.write(dst, block)
 
 
 def _place(source: Path, dest: Path, setting: str, *, keep_source: bool, scratch: Path) -> int:

@@ -55,8 +55,8 @@ _SCHEMA = (
         updated REAL NOT NULL, result TEXT)""",
     """CREATE TABLE IF NOT EXISTS upload_chunks (
         key TEXT NOT NULL, rel TEXT NOT NULL, n INTEGER NOT NULL, identifier TEXT NOT NULL,
-        total INTEGER NOT NULL, size INTEGER NOT NULL, checksum TEXT NOT NULL,
-        file TEXT NOT NULL, PRIMARY KEY (key, rel, n))""",
+        total INTEGER NOT NULL, chunk_size INTEGER NOT NULL, size INTEGER NOT NULL,
+        checksum TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (key, rel, n))""",
     "CREATE INDEX IF NOT EXISTS upload_chunks_test ON upload_chunks (key, identifier, n)",
 )
 _schema_ready: weakref.WeakSet[Store] = weakref.WeakSet()
@@ -74,6 +74,13 @@ def _db(store: Store) -> Store:
     if store not in _schema_ready:
         with _schema_lock:
             if store not in _schema_ready:
+                columns = {r["name"] for r in store.query("PRAGMA table_info(upload_chunks)")}
+                if columns and "chunk_size" not in columns:
+                    # A data dir from before chunks were written in place: its sessions cannot
+                    # be resumed, so start the upload tables afresh.
+                    with store.transaction() as tx:
+                        tx.execute("DROP TABLE upload_chunks")
+                        tx.execute("DELETE FROM upload_sessions")
                 store.ensure_schema(*_SCHEMA)
                 _schema_ready.add(store)
     return store
@@ -233,20 +240,25 @@ def test_chunk(dataset_id: str, request: Request, user: User = Depends(current_u
 
 
 class _ChunkSink:
-    """The file part's bytes, written to disk and hashed as they stream in."""
+    """The file part's bytes, written at the chunk's place in the file and hashed as they
+    stream in."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, offset: int) -> None:
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
-        self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
+        self._offset = offset
+        # No O_TRUNC: other chunks of the same file are being written into it concurrently.
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
 
     def write(self, data: memoryview) -> None:
         self.md5.update(data)
-        self._fh.write(data)
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self._fd, data[written:], self._offset + self.size + written)
         self.size += len(data)
 
     def close(self) -> None:
-        self._fh.close()
+        os.close(self._fd)
 
 
 async def _receive(request: Request, sink: _ChunkSink) -> None:
@@ -281,19 +293,23 @@ async def upload_chunk(
     checksum = _checksum_param(request)
     if number > total:
         raise ApiError(400, f"resumableChunkNumber {number} exceeds resumableTotalChunks {total}")
-    if current > chunk_size:
+    if number < total and current != chunk_size:
         raise ApiError(
-            400, f"resumableCurrentChunkSize {current} exceeds resumableChunkSize {chunk_size}"
+            400,
+            f"chunk {number} of {total} has resumableCurrentChunkSize {current}; only the last "
+            f"chunk may differ from resumableChunkSize {chunk_size}",
         )
     _open_session(store, key, dataset_id)
 
-    # One flat directory per session: a directory per file would cost a mkdir per file, which
-    # on a small-file upload is as much as everything else the server does for the chunk.
+    # Each chunk is written straight to its offset in one file per (file, identity), so End
+    # has nothing to copy. Chunks of one file land in disjoint ranges, so parallel requests
+    # are safe; a chunk whose size or MD5 turns out wrong is simply not recorded, and its
+    # range is rewritten when the chunk is sent again. One flat directory per session keeps
+    # a small file at one file creation (a mkdir per file would cost as much again).
     session_dir = _session_dir(store, key)
-    final = session_dir / f"{_path_digest(relative)}.{number}.{checksum}"
-    temp = session_dir / f".{secrets.token_hex(8)}.part"
+    target = session_dir / f"{_path_digest(relative + chr(0) + identifier)}.part"
     try:
-        sink = _ChunkSink(temp)
+        sink = _ChunkSink(target, (number - 1) * chunk_size)
     except FileNotFoundError:  # Cancel removed the session directory
         raise ApiError(400, f"upload session {key!r} is no longer open") from None
     try:
@@ -302,35 +318,38 @@ async def upload_chunk(
         finally:
             sink.close()
             _count(chunks_received=1, bytes_received=sink.size)
-        if sink.size != current:
-            raise ApiError(
-                400,
-                f"chunk {number} of {relative!r} has {sink.size} bytes but "
-                f"resumableCurrentChunkSize is {current}",
-            )
-        digest = sink.md5.hexdigest().upper()
-        if digest != checksum:
-            raise ApiError(
-                400, f"chunk {number} of {relative!r}: MD5 is {digest}, checksum says {checksum}"
-            )
-        os.replace(temp, final)
     except ClientDisconnect:
-        _unlink(temp)
         return Response(status_code=400)
-    except FileNotFoundError:
-        _unlink(temp)
-        raise ApiError(400, f"upload session {key!r} is no longer open") from None
-    except BaseException:
-        _unlink(temp)
-        raise
+    if sink.size != current:
+        raise ApiError(
+            400,
+            f"chunk {number} of {relative!r} has {sink.size} bytes but "
+            f"resumableCurrentChunkSize is {current}",
+        )
+    digest = sink.md5.hexdigest().upper()
+    if digest != checksum:
+        raise ApiError(
+            400, f"chunk {number} of {relative!r}: MD5 is {digest}, checksum says {checksum}"
+        )
 
     with store.transaction() as tx:
         # Recorded only while the session is still open: a Cancel may have raced this chunk.
         stored = tx.execute(
-            "INSERT OR REPLACE INTO upload_chunks (key, rel, n, identifier, total, size,"
-            " checksum, file) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM"
-            " upload_sessions WHERE key = ? AND state = 'open')",
-            (key, relative, number, identifier, total, current, checksum, final.name, key),
+            "INSERT OR REPLACE INTO upload_chunks (key, rel, n, identifier, total, chunk_size,"
+            " size, checksum, file) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1"
+            " FROM upload_sessions WHERE key = ? AND state = 'open')",
+            (
+                key,
+                relative,
+                number,
+                identifier,
+                total,
+                chunk_size,
+                current,
+                checksum,
+                target.name,
+                key,
+            ),
         ).rowcount
         if stored:
             _touch(tx, key)
@@ -375,7 +394,8 @@ def end_upload(
     try:
         files = assembly.plan(
             store.query(
-                "SELECT rowid, rel, n, identifier, total, file FROM upload_chunks WHERE key = ?",
+                "SELECT rowid, rel, n, identifier, total, chunk_size, size, file"
+                " FROM upload_chunks WHERE key = ?",
                 (key,),
             )
         )

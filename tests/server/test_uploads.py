@@ -327,3 +327,35 @@ def test_local_stats_count_received_bytes(server: Any, api: Any, dataset: str) -
     assert after["bytes_received"] - before["bytes_received"] == 7
     assert after["bytes_stored"] - before["bytes_stored"] == 3
     assert after["chunks_stored"] - before["chunks_stored"] == 1
+
+
+def test_only_the_last_chunk_may_be_shorter_than_the_chunk_size(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    response = up.chunk("a.bin", 1, b"abc", total=2, chunk_size=4, identifier="a")
+    assert response.status_code == 400
+    assert "only the last chunk" in response.json()["message"]
+
+
+def test_a_rejected_chunk_leaves_no_trace_once_resent(server: Any, api: Any, dataset: str) -> None:
+    up = Upload(server, api, dataset)
+    kw: dict[str, Any] = {"total": 2, "chunk_size": 4, "identifier": "a"}
+    bad = up.chunk("a.bin", 1, b"XXXX", checksum=hashlib.md5(b"good").hexdigest(), **kw)
+    assert bad.status_code == 400
+    assert up.chunk("a.bin", 2, b"yz", **kw).status_code == 200
+    assert up.end().status_code == 400  # chunk 1 is still missing
+    assert up.chunk("a.bin", 1, b"good", **kw).status_code == 200
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"a.bin": sha(b"goodyz")}
+
+
+def test_a_changed_file_resent_under_a_new_identity_replaces_the_old_bytes(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    up.chunk("f.txt", 1, b"0123", total=2, chunk_size=4, identifier="6-f")
+    up.chunk("f.txt", 2, b"45", total=2, chunk_size=4, identifier="6-f")
+    up.chunk("f.txt", 1, b"abc", total=1, chunk_size=4, identifier="3-f")
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"f.txt": sha(b"abc")}
