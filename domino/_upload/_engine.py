@@ -372,6 +372,7 @@ class UploadEngine:
     def _work(self, work: queue.Queue[Any], key: str, testing: bool) -> None:
         current: FileEntry | None = None
         handle: Any = None
+        buffer = _wire.BodyBuffer()
         try:
             while not self.stop.is_set():
                 try:
@@ -391,7 +392,7 @@ class UploadEngine:
                         handle = open(entry.path, "rb", buffering=0)  # noqa: SIM115
                     except OSError as exc:
                         raise _Fatal(f"cannot read {entry.path}: {exc.strerror or exc}") from exc
-                self._chunk(handle, entry, number, key, testing)
+                self._chunk(handle, entry, number, key, testing, buffer)
         except _wire.Stopped:
             return
         except (_Fatal, _SessionGone, KeyboardInterrupt) as exc:
@@ -406,10 +407,18 @@ class UploadEngine:
                 if self.active == 0:
                     self.all_done.set()
 
-    def _chunk(self, handle: Any, entry: FileEntry, number: int, key: str, testing: bool) -> None:
+    def _chunk(
+        self,
+        handle: Any,
+        entry: FileEntry,
+        number: int,
+        key: str,
+        testing: bool,
+        buffer: _wire.BodyBuffer,
+    ) -> None:
         length = entry.chunk_length(number)
         handle.seek((number - 1) * entry.chunk_size)
-        body: bytes | bytearray
+        body: bytes | bytearray | memoryview
         if length <= _SMALL_CHUNK:
             # Small chunks as plain bytes: requests handles those on its fast path, and the
             # extra copy is cheap at this size.
@@ -419,7 +428,7 @@ class UploadEngine:
             body = head + data + tail
             del data
         else:
-            body, view, content_type = _wire.build_body(entry.relative, entry.basename, length)
+            body, view, content_type = buffer.frame(entry.relative, entry.basename, length)
             filled = 0
             while filled < length:
                 got = handle.readinto(view[filled:])

@@ -241,24 +241,42 @@ def test_chunk(dataset_id: str, request: Request, user: User = Depends(current_u
 
 class _ChunkSink:
     """The file part's bytes, written at the chunk's place in the file and hashed as they
-    stream in."""
+    stream in.
+
+    Hashing and writing happen on a worker thread, a megabyte or so at a time (hashlib and
+    pwrite release the GIL): the event loop keeps serving other requests, and chunks arriving
+    in parallel are hashed in parallel.
+    """
 
     def __init__(self, path: Path, offset: int) -> None:
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
         self._offset = offset
+        self._pending: list[memoryview] = []
+        self.pending_bytes = 0
         # No O_TRUNC: other chunks of the same file are being written into it concurrently.
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
 
     def write(self, data: memoryview) -> None:
-        self.md5.update(data)
-        written = 0
-        while written < len(data):
-            written += os.pwrite(self._fd, data[written:], self._offset + self.size + written)
-        self.size += len(data)
+        if len(data):
+            self._pending.append(data)
+            self.pending_bytes += len(data)
+
+    def flush(self) -> None:
+        pending, self._pending, self.pending_bytes = self._pending, [], 0
+        for data in pending:
+            self.md5.update(data)
+            written = 0
+            while written < len(data):
+                written += os.pwrite(self._fd, data[written:], self._offset + self.size + written)
+            self.size += len(data)
 
     def close(self) -> None:
         os.close(self._fd)
+
+
+_FLUSH_BYTES = 1 << 20
+_INLINE_BYTES = 64 * 1024  # below this a thread hop costs more than the work
 
 
 async def _receive(request: Request, sink: _ChunkSink) -> None:
@@ -270,9 +288,16 @@ async def _receive(request: Request, sink: _ChunkSink) -> None:
         parser = FirstFilePart(boundary, sink.write)
         async for piece in request.stream():
             parser.feed(piece)
+            if sink.pending_bytes >= _FLUSH_BYTES:
+                await run_in_threadpool(sink.flush)
         parser.close()
     except MalformedMultipart as exc:
         raise ApiError(400, f"malformed multipart body: {exc}") from None
+    finally:
+        if sink.pending_bytes >= _INLINE_BYTES:
+            await run_in_threadpool(sink.flush)
+        else:
+            sink.flush()
     if not parser.found:
         raise ApiError(400, "the multipart body has no file part")
 
