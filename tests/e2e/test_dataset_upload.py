@@ -22,23 +22,9 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture
-def dataset(client: domino.Domino, domino_server: Any, project: str) -> str:
-    try:
-        created = client.datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "upload tests")
-        return str(created["datasetId"])
-    except Exception:  # TEMPORARY until the server's /dataset routes land
-        from domino.server.store import new_id, now_ms
-
-        store = domino_server.app.state.store
-        proj = store.find_project(*project.split("/"))
-        ds = new_id()
-        with store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO datasets (id, project_id, name, created, creator_id)"
-                " VALUES (?,?,?,?,?)",
-                (ds, proj["id"], ds, now_ms(), proj["owner_id"]),
-            )
-        return ds
+def dataset(client: domino.Domino) -> str:
+    created = client.datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "upload tests")
+    return str(created["datasetId"])
 
 
 def _listing(server: Any, dataset_id: str) -> dict[str, tuple[int, str]]:

@@ -31,22 +31,8 @@ def api(server: Any) -> requests.Session:
 @pytest.fixture
 def dataset(server: Any) -> str:
     project = server.create_project()
-    try:
-        created = server.client(project).datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "")
-        return str(created["datasetId"])
-    except Exception:  # TEMPORARY until the server's /dataset routes land
-        from domino.server.store import new_id, now_ms
-
-        store = server.app.state.store
-        proj = store.find_project(*project.split("/"))
-        ds = new_id()
-        with store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO datasets (id, project_id, name, created, creator_id)"
-                " VALUES (?,?,?,?,?)",
-                (ds, proj["id"], ds, now_ms(), proj["owner_id"]),
-            )
-        return ds
+    created = server.client(project).datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "")
+    return str(created["datasetId"])
 
 
 class Upload:
