@@ -256,3 +256,29 @@ def test_unknown_dataset_fails_with_the_server_message(
     path = _write(tmp_path / "f.txt", b"data")
     with pytest.raises(requests.HTTPError, match="not found"):
         client.datasets_upload_files("0" * 24, path)
+
+
+def test_progress_bar_on_request_and_silence_when_stderr_is_not_a_terminal(
+    client: domino.Domino, dataset: str, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client.datasets_upload_files(dataset, tree, progress=True)
+    bar = capsys.readouterr().err
+    assert "my data" in bar and "7/7 files" in bar and "100%" in bar
+
+    client.datasets_upload_files(dataset, tree, file_upload_setting="Overwrite")
+    assert capsys.readouterr().err == ""
+
+
+def test_summary_is_logged_at_info_without_the_api_key(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    tree: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("DEBUG", logger="domino"):
+        client.datasets_upload_files(dataset, tree, progress=False)
+    summaries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Uploaded")]
+    assert len(summaries) == 1
+    assert "7 files" in summaries[0] and "retries" in summaries[0]
+    assert domino_server.api_key not in caplog.text

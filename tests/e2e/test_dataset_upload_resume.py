@@ -251,3 +251,56 @@ def test_resume_starts_over_when_the_server_expired_the_session(
 
     assert not result.summary.resumed  # type: ignore[attr-defined]
     assert _listing(domino_server, dataset) == {"data.bin": expected}
+
+
+def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_it(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    project: str,
+    tmp_path: Path,
+    cache_dir: Path,
+) -> None:
+    path = tmp_path / "payload.bin"
+    size, digest = _random_file(path, 48 * MiB)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    base = _stats(domino_server)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(script),
+            domino_server.url,
+            domino_server.api_key,
+            project,
+            dataset,
+            str(path),
+        ],
+        env={**os.environ, "XDG_CACHE_HOME": str(cache_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while _stats(domino_server)["chunks_stored"] - base["chunks_stored"] < 6:
+            assert child.poll() is None, child.communicate()
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode != 0 and "finished" not in out
+    assert "KeyboardInterrupt" in err
+    assert "call datasets_upload_files again to resume" in err
+    time.sleep(0.5)
+    stored = _stats(domino_server)["bytes_stored"] - base["bytes_stored"]
+    assert 0 < stored < size
+
+    result = client.datasets_upload_files(
+        dataset, path, max_workers=4, target_chunk_size=MiB, progress=False
+    )
+
+    assert result.summary.resumed  # type: ignore[attr-defined]
+    assert result.summary.bytes_skipped == stored  # type: ignore[attr-defined]
+    assert _listing(domino_server, dataset) == {"payload.bin": (size, digest)}
