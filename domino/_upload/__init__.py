@@ -53,6 +53,10 @@ class UploadResult(str):
         self.summary = summary
         return self
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickles (and copies) as the plain string callers of the public client expect.
+        return (str, (str(self),))
+
 
 def upload_files(
     http: Any,

@@ -111,7 +111,9 @@ class UploadEngine:
         connect, read = _timeouts(http)
         self.chunk_timeout = (connect, max(read, _CHUNK_READ_TIMEOUT))
         self.end_timeout = (connect, max(read, _END_READ_TIMEOUT))
-        self.transport = _wire.Transport(http.session, http.host, getattr(http, "auth", None))
+        self.transport = _wire.Transport(
+            http.session, http.host, getattr(http, "auth", None), workers=max_workers
+        )
         self._reset_counters()
 
     # ------------------------------------------------------------------ bookkeeping

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from requests.adapters import HTTPAdapter
 
 __all__ = [
     "ChunkRejected",
@@ -204,10 +205,13 @@ class Transport:
     are still the session's.
     """
 
-    def __init__(self, session: requests.Session, host: str, auth: Any = None) -> None:
+    def __init__(
+        self, session: requests.Session, host: str, auth: Any = None, *, workers: int = 1
+    ) -> None:
         self.session = session
         self.auth = auth
         self.settings = session.merge_environment_settings(host, {}, None, None, None)
+        _ensure_pool(session, host, workers)
 
     def request(
         self,
@@ -222,6 +226,23 @@ class Transport:
             requests.Request(method, url, data=data, headers=headers, auth=self.auth)
         )
         return self.session.send(prepared, timeout=timeout, allow_redirects=False, **self.settings)
+
+
+def _ensure_pool(session: requests.Session, host: str, workers: int) -> None:
+    """Give ``host`` a connection pool with room for every worker.
+
+    A smaller pool would make urllib3 open and discard a connection per request beyond its
+    size (with a warning each time). The replacement keeps the adapter's retry policy and is
+    mounted for this host only.
+    """
+    adapter = session.get_adapter(host)
+    size = getattr(adapter, "_pool_maxsize", None)
+    if isinstance(adapter, HTTPAdapter) and isinstance(size, int) and size < workers:
+        logger.debug("Growing the connection pool for %s from %d to %d", host, size, workers)
+        session.mount(
+            host.rstrip("/") + "/",
+            HTTPAdapter(pool_maxsize=workers, max_retries=adapter.max_retries),
+        )
 
 
 def send(

@@ -282,3 +282,22 @@ def test_summary_is_logged_at_info_without_the_api_key(
     assert len(summaries) == 1
     assert "7 files" in summaries[0] and "retries" in summaries[0]
     assert domino_server.api_key not in caplog.text
+
+
+def test_more_workers_than_the_default_pool_reuse_their_connections(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    folder = tmp_path / "many"
+    expected = {}
+    for i in range(120):
+        data = os.urandom(2000 + i)
+        _write(folder / f"f{i:03d}.bin", data)
+        expected[f"many/f{i:03d}.bin"] = (len(data), _sha(data))
+    with caplog.at_level("WARNING", logger="urllib3"):
+        client.datasets_upload_files(dataset, folder, max_workers=40)
+    assert "Connection pool is full" not in caplog.text
+    assert _listing(domino_server, dataset) == expected
