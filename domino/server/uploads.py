@@ -167,6 +167,26 @@ def _checksum_param(request: Request) -> str:
     return value
 
 
+def _file_path(value: str) -> str:
+    """``resumableRelativePath`` made safe: lexically resolved, leading ``..`` dropped.
+
+    The public client sends paths relative to its working directory, so a folder uploaded
+    from elsewhere arrives as ``../../data/a.csv``. Refusing it would send that client into
+    25 minutes of retries; resolving ``..`` and dropping what would climb out of the dataset
+    (giving ``data/a.csv``) can never write outside it.
+    """
+    if value.startswith("/") or value.startswith("\\") or (len(value) > 1 and value[1] == ":"):
+        raise ApiError(400, f"resumableRelativePath {value!r} must be relative, not absolute")
+    parts: list[str] = []
+    for part in value.split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
+    return _clean_path("/".join(parts), "resumableRelativePath")
+
+
 def _clean_path(value: str, what: str) -> str:
     """A relative ``a/b/c`` path, or a 400 naming what is wrong with it."""
     if "\x00" in value:
@@ -313,7 +333,7 @@ async def upload_chunk(
     chunk_size = _int_param(request, "resumableChunkSize", 1)
     current = _int_param(request, "resumableCurrentChunkSize", 0)
     identifier = _param(request, "resumableIdentifier")
-    relative = _clean_path(_param(request, "resumableRelativePath"), "resumableRelativePath")
+    relative = _file_path(_param(request, "resumableRelativePath"))
     total = _int_param(request, "resumableTotalChunks", 1)
     checksum = _checksum_param(request)
     if number > total:

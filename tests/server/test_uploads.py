@@ -172,8 +172,21 @@ def test_file_part_is_taken_whatever_its_field_name(server: Any, api: Any, datas
     assert listing(server, api, dataset) == {"d/a.txt": sha(b"payload")}
 
 
-@pytest.mark.parametrize("rel", ["../evil.txt", "/etc/passwd", "a/../../b"])
-def test_relative_path_escaping_the_dataset_is_refused(
+@pytest.mark.parametrize(
+    ("rel", "stored"),
+    [("../evil.txt", "evil.txt"), ("../../up/a.csv", "up/a.csv"), ("a/../../b", "b")],
+)
+def test_relative_path_climbing_out_is_kept_inside_the_dataset(
+    server: Any, api: Any, dataset: str, rel: str, stored: str
+) -> None:
+    up = Upload(server, api, dataset)
+    assert up.chunk(rel, 1, b"x").status_code == 200
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {stored: sha(b"x")}
+
+
+@pytest.mark.parametrize("rel", ["/etc/passwd", "C:/x", "..", "a/\x00b"])
+def test_absolute_or_empty_relative_path_is_refused(
     server: Any, api: Any, dataset: str, rel: str
 ) -> None:
     up = Upload(server, api, dataset)
