@@ -486,6 +486,7 @@ def cancel_upload(
             )
             tx.execute("DELETE FROM upload_chunks WHERE key = ?", (key,))
     shutil.rmtree(_session_dir(store, key), ignore_errors=True)
+    _last_touch.pop(key, None)
     return Response(status_code=200)
 
 
@@ -499,6 +500,7 @@ def reset(store: Any) -> None:
         tx.execute("DELETE FROM upload_chunks")
         tx.execute("DELETE FROM upload_sessions")
     shutil.rmtree(_uploads_dir(store), ignore_errors=True)
+    _last_touch.clear()
     with _stats_lock:
         for name in _stats:
             _stats[name] = 0
@@ -514,7 +516,9 @@ def expire_stale_sessions(store: Any, *, ttl: float | None = None, now: float | 
         stale = [
             r["key"]
             for r in tx.execute(
-                "SELECT key FROM upload_sessions WHERE updated < ? AND state != 'ending'",
+                # 'ending' included: an End never takes that long, so the server stopped
+                # during it and nobody will finish it.
+                "SELECT key FROM upload_sessions WHERE updated < ?",
                 (limit,),
             ).fetchall()
         ]
@@ -530,6 +534,7 @@ def expire_stale_sessions(store: Any, *, ttl: float | None = None, now: float | 
     root = _uploads_dir(store)
     for key in stale:
         shutil.rmtree(root / key, ignore_errors=True)
+        _last_touch.pop(key, None)
     if root.is_dir():
         recent = time.time() - 60  # leave alone what a request may be creating right now
         for entry in root.iterdir():
