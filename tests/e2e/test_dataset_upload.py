@@ -301,3 +301,50 @@ def test_more_workers_than_the_default_pool_reuse_their_connections(
         client.datasets_upload_files(dataset, folder, max_workers=40)
     assert "Connection pool is full" not in caplog.text
     assert _listing(domino_server, dataset) == expected
+
+
+MEMORY_CHILD = """
+import sys
+import domino
+url, key, project, dataset, path = sys.argv[1:6]
+domino.Domino(project, api_key=key, host=url).datasets_upload_files(
+    dataset, path, max_workers=4, target_chunk_size=4 << 20, progress=False
+)
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        print(int(line.split()[1]) // 1024)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_client_memory_stays_within_workers_times_chunk_size(
+    domino_server: Any, dataset: str, project: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.bin"
+    with open(path, "wb") as fh:
+        for _ in range(256):
+            fh.write(os.urandom(1 << 20))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MEMORY_CHILD,
+            domino_server.url,
+            domino_server.api_key,
+            project,
+            dataset,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert done.returncode == 0, done.stderr
+    peak_mb = int(done.stdout.split()[-1])
+    assert peak_mb <= 4 * 4 + 100  # workers × chunk size + 100 MB, for a 256 MB file
+    assert _listing(domino_server, dataset)["big.bin"][0] == 256 << 20
