@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,6 +28,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
+from _server import ServerProcess
 
 from domino.testing import LocalServer
 
@@ -43,62 +41,6 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-class _SubprocessServer:
-    """Just enough of LocalServer's surface, backed by a ``domino-server serve`` process."""
-
-    def __init__(self, data_dir: str) -> None:
-        self.api_key = "bench-admin-key"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "domino.server",
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                data_dir,
-                "--user",
-                f"admin:{self.api_key}",
-                "--log-level",
-                "warning",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.url = ""
-        for line in self.proc.stdout:
-            found = re.search(r"listening on (http://\S+)", line)
-            if found:
-                self.url = found.group(1)
-                break
-        if not self.url:
-            raise RuntimeError("domino-server did not start")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(self.url + "/version", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def headers(self) -> dict[str, str]:
-        return {"X-Domino-Api-Key": self.api_key}
-
-    def create_project(self, name: str) -> str:
-        requests.post(
-            self.url + "/project", data={"projectName": name}, headers=self.headers(), timeout=30
-        ).raise_for_status()
-        return f"admin/{name}"
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.communicate(timeout=60)
-
-
 @contextlib.contextmanager
 def _server(out_of_process: bool) -> Iterator[Any]:
     if not out_of_process:
@@ -106,7 +48,7 @@ def _server(out_of_process: bool) -> Iterator[Any]:
             yield local
         return
     with tempfile.TemporaryDirectory(prefix="domino-bench-") as data_dir:
-        server = _SubprocessServer(data_dir)
+        server = ServerProcess(data_dir)
         try:
             yield server
         finally:

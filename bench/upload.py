@@ -24,18 +24,15 @@ import hashlib
 import json
 import os
 import random
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import requests
+from _server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -177,66 +174,6 @@ def _public_python() -> str | None:
     return str(candidate) if candidate.exists() else None
 
 
-class Server:
-    """``python -m domino.server serve`` on a free port, in its own process."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "domino.server",
-                "serve",
-                "--port",
-                "0",
-                "--data-dir",
-                str(data_dir),
-                "--log-level",
-                "warning",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 60
-        self.url = ""
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("domino-server exited before it was ready")
-            found = re.search(r"listening on (http://\S+)", line)
-            if found:
-                self.url = found.group(1)
-                break
-        if not self.url:
-            raise RuntimeError("domino-server did not report its address")
-        self.api_key = (data_dir / "admin.key").read_text().strip()
-        while True:
-            try:
-                requests.get(self.url + "/version", timeout=2).raise_for_status()
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-
-    def get(self, path: str) -> Any:
-        response = requests.get(
-            self.url + path, headers={"X-Domino-Api-Key": self.api_key}, timeout=600
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-
-
 def _make_inputs(
     work: Path, size_mb: int, files: int, min_kb: int, max_kb: int
 ) -> tuple[Path, Path]:
@@ -258,7 +195,7 @@ def _make_inputs(
 def _run(
     python: str,
     script: str,
-    server: Server,
+    server: ServerProcess,
     project: str,
     dataset: str,
     path: Path,
@@ -312,7 +249,7 @@ def main() -> int:
     try:
         big, small = _make_inputs(work, args.size_mb, args.files, args.min_kb, args.max_kb)
         total_small = sum(p.stat().st_size for p in small.rglob("*") if p.is_file())
-        server = Server(work / "server")
+        server = ServerProcess(work / "server")
         sys.path.insert(0, str(ROOT))
         import domino
 

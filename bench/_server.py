@@ -1,0 +1,90 @@
+"""A ``domino-server serve`` child process for the benchmarks.
+
+The server runs in its own process so that it does not share a GIL with the client being
+measured. It offers the parts of ``domino.testing.LocalServer``'s surface the benchmarks use.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+
+class ServerProcess:
+    """``python -m domino.server serve`` on a free port, with an ``admin`` user."""
+
+    def __init__(self, data_dir: str | Path, *, startup_timeout: float = 60.0) -> None:
+        self.data_dir = Path(data_dir)
+        self.api_key = secrets.token_hex(16)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "domino.server",
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                str(self.data_dir),
+                "--user",
+                f"admin:{self.api_key}",
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + startup_timeout
+        self.url = ""
+        while not self.url:
+            line = self.proc.stdout.readline()
+            if not line or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("domino-server exited before reporting its address")
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+        while True:
+            try:
+                requests.get(self.url + "/version", timeout=2).raise_for_status()
+                break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Domino-Api-Key": self.api_key}
+
+    def get(self, path: str) -> Any:
+        response = requests.get(self.url + path, headers=self.headers(), timeout=600)
+        response.raise_for_status()
+        return response.json()
+
+    def create_project(self, name: str) -> str:
+        requests.post(
+            self.url + "/project", data={"projectName": name}, headers=self.headers(), timeout=30
+        ).raise_for_status()
+        return f"admin/{name}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
