@@ -10,6 +10,7 @@ import requests
 from domino import exceptions
 from domino._base import ClientBase
 from domino._compat import renamed_kwargs, warn_deprecated
+from domino.exceptions import InvalidArgumentError
 
 __all__ = ["AppsMixin"]
 
@@ -82,7 +83,7 @@ class AppsMixin(ClientBase):
             domino.app_publish(hardware_tier_id="small-k8s", branch="main")
         """
         if commit_id and branch:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Only one of commit_id or branch may be specified, not both "
                 f"(commit_id={commit_id!r}, branch={branch!r})"
             )

@@ -17,6 +17,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from domino.exceptions import InvalidArgumentError
+
 __all__ = ["renamed_kwargs", "warn_deprecated"]
 
 P = ParamSpec("P")
@@ -64,7 +66,7 @@ def _translate(
     for old, value in present.items():
         new = old_to_new[old]
         if new in given:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{func.__name__}(): pass either '{new}' or '{old}', not both; "
                 f"'{old}' is deprecated, use '{new}'"
             )

@@ -12,6 +12,7 @@ import requests
 from domino import exceptions
 from domino._base import ClientBase
 from domino._compat import renamed_kwargs, warn_deprecated
+from domino.exceptions import InvalidArgumentError
 
 __all__ = ["FilesMixin", "commit_id_of"]
 
@@ -90,7 +91,7 @@ class FilesMixin(ClientBase):
         if commit_id is None:
             commits = self.commits_list()
             if not commits:
-                raise ValueError(
+                raise InvalidArgumentError(
                     "Project has no commits; cannot resolve latest commit. "
                     "Pass commit_id explicitly."
                 )

@@ -12,6 +12,7 @@ from domino._compat import renamed_kwargs
 from domino._runs import TERMINAL_STATUSES, RunsMixin
 from domino._types import HardwareTierEntry, Job
 from domino._validation import JobValidator
+from domino.exceptions import InvalidArgumentError
 
 __all__ = ["JobsMixin"]
 
@@ -65,12 +66,12 @@ class JobsMixin(RunsMixin):
             domino.job_status(job["id"])["statuses"]["executionStatus"]
         """
         if branch and commit_id:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Only one of branch or commit_id may be specified, not both "
                 f"(branch={branch!r}, commit_id={commit_id!r})"
             )
         if branch and main_repo_git_ref:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Only one of branch or main_repo_git_ref may be specified, not both "
                 f"(branch={branch!r}, main_repo_git_ref={main_repo_git_ref!r})"
             )
@@ -191,7 +192,7 @@ class JobsMixin(RunsMixin):
     def run_stop(self, run_id: str | None = None, save_changes: bool = True) -> requests.Response:
         """Deprecated alias of :meth:`job_stop` (logs a warning)."""
         if not run_id:
-            raise ValueError("run_id is required")
+            raise InvalidArgumentError("run_id is required")
         logger.warning("run_stop is deprecated: use the job_stop method instead")
         return self.job_stop(job_id=run_id, commit_results=save_changes)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from domino import exceptions
 from domino._base import version_at_least
+from domino.exceptions import InvalidArgumentError
 
 __all__ = ["JobValidator", "CLUSTER_TYPE_MIN_VERSION"]
 
@@ -44,7 +45,7 @@ def tier_id_value(tier: Any) -> Any:
     """A tier id given either plainly or as ``{"value": id}``."""
     if isinstance(tier, Mapping):
         if "value" not in tier:
-            raise ValueError(f"hardware_tier_id dict missing 'value' key: {dict(tier)!r}")
+            raise InvalidArgumentError(f"hardware_tier_id dict missing 'value' key: {dict(tier)!r}")
         return tier["value"]
     return tier
 

@@ -18,6 +18,7 @@ import requests
 
 from domino.exceptions import (
     DominoHTTPError,
+    InvalidArgumentError,
     PollRetriesExceededError,
     PollTimeoutError,
     ReloginRequiredException,
@@ -93,7 +94,7 @@ def poll(
         PollRetriesExceededError: too many consecutive tolerated failures.
     """
     if poll_freq <= 0:
-        raise ValueError(f"poll_freq={poll_freq!r} must be positive")
+        raise InvalidArgumentError(f"poll_freq={poll_freq!r} must be positive")
     render = describe or _default_describe
     start = clock()
     deadline = None if max_poll_time is None else start + max_poll_time

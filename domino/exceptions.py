@@ -15,6 +15,7 @@
     ├── DominoConnectionError (+ requests.ConnectionError)   could not connect / connection dropped
     ├── DominoTimeoutError (+ requests.ReadTimeout, TimeoutError)   server too slow to answer
     ├── InvalidResponseError (+ requests.InvalidJSONError, ValueError)   2xx body is not JSON
+    ├── InvalidArgumentError (+ ValueError)   an argument has an unusable value
     ├── ConfigurationError
     │   ├── MissingHostError (+ AssertionError)        no host argument and no DOMINO_API_HOST
     │   ├── InvalidProjectError (+ ValueError)         project string is not "owner/name"
@@ -64,6 +65,7 @@ __all__ = [
     "ExternalVolumeMountsNotSupportedException",
     "ForbiddenError",
     "HardwareTierNotFoundException",
+    "InvalidArgumentError",
     "InvalidProjectError",
     "InvalidProxyError",
     "InvalidResponseError",
@@ -250,6 +252,13 @@ class NoCredentialsError(ConfigurationError, RuntimeError):
 
 class InvalidSettingError(ConfigurationError, ValueError):
     """A ``DOMINO_*`` environment variable or client setting has an unusable value."""
+
+
+class InvalidArgumentError(DominoException, ValueError):
+    """A method argument has an unusable value, or two arguments conflict.
+
+    A ``ValueError``, which is what the public client raised in these cases.
+    """
 
 
 class UnsupportedDominoVersionError(DominoException):

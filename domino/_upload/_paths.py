@@ -17,6 +17,8 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from domino.exceptions import InvalidArgumentError
+
 __all__ = [
     "COLLISION_SETTINGS",
     "DEFAULT_CHUNK_SIZE",
@@ -48,7 +50,7 @@ def check_collision_setting(value: str | None) -> str:
         for name in COLLISION_SETTINGS:
             if value.lower() == name.lower():
                 return name
-    raise ValueError(
+    raise InvalidArgumentError(
         f"file_upload_setting {value!r} is not one of {', '.join(COLLISION_SETTINGS)} (or None)"
     )
 
@@ -57,7 +59,7 @@ def _positive_int(name: str, value: object, default: int) -> int:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
     return value
 
 
@@ -79,12 +81,12 @@ def check_target_path(value: str | os.PathLike[str] | None) -> str | None:
         return None
     text = os.fspath(value)
     if not isinstance(text, str):
-        raise ValueError(f"target_relative_path must be a string, got {value!r}")
+        raise InvalidArgumentError(f"target_relative_path must be a string, got {value!r}")
     if "\x00" in text:
-        raise ValueError(f"target_relative_path {text!r} contains a NUL character")
+        raise InvalidArgumentError(f"target_relative_path {text!r} contains a NUL character")
     parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".")]
     if ".." in parts:
-        raise ValueError(f"target_relative_path {text!r} must not contain '..'")
+        raise InvalidArgumentError(f"target_relative_path {text!r} must not contain '..'")
     return "/".join(parts) or None
 
 
@@ -188,12 +190,14 @@ def resolve_root(local_path: str | os.PathLike[str]) -> UploadRoot:
     """Check the local path exists (before any request is made) and describe it."""
     text = os.fspath(local_path)
     if not isinstance(text, str) or not text:
-        raise ValueError(f"local file or directory {local_path!r} is not a usable path")
+        raise InvalidArgumentError(f"local file or directory {local_path!r} is not a usable path")
     absolute = os.path.abspath(text)
     if os.path.isdir(absolute):
         return UploadRoot(absolute, True, to_wire_path(os.path.basename(absolute)))
     if os.path.isfile(absolute):
         return UploadRoot(absolute, False, "")
     if os.path.exists(absolute):
-        raise ValueError(f"local path {text!r} is neither a regular file nor a directory.")
-    raise ValueError(f"local file or directory {text!r} does not exist.")
+        raise InvalidArgumentError(
+            f"local path {text!r} is neither a regular file nor a directory."
+        )
+    raise InvalidArgumentError(f"local file or directory {text!r} does not exist.")

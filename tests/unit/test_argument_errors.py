@@ -1,0 +1,49 @@
+"""Bad arguments raise InvalidArgumentError: a DominoException and the public client's ValueError,
+naming the bad value, before any request is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests_mock
+
+from domino import Domino
+from domino.exceptions import DominoException, InvalidArgumentError
+
+CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
+    "missing local upload path": (
+        lambda d: d.datasets_upload_files("a" * 24, "/no/such/folder-xyz"),
+        "/no/such/folder-xyz",
+    ),
+    "unknown collision setting": (
+        lambda d: d.datasets_upload_files("a" * 24, ".", file_upload_setting="Merge"),
+        "Merge",
+    ),
+    "old and new keyword together": (
+        lambda d: d.runs_start(["main.py"], is_direct=True, isDirect=True),
+        "isDirect",
+    ),
+    "branch with commit_id": (
+        lambda d: d.job_start("main.py", commit_id="c" * 40, branch="main"),
+        "branch",
+    ),
+    "app commit_id with branch": (
+        lambda d: d.app_publish(commit_id="c" * 40, branch="main"),
+        "branch",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_argument_is_a_typed_value_error_sent_before_any_request(
+    case: str, client: Domino, wire: requests_mock.Mocker
+) -> None:
+    call, named = CASES[case]
+    with pytest.raises(InvalidArgumentError) as caught:
+        call(client)
+    assert isinstance(caught.value, ValueError)
+    assert isinstance(caught.value, DominoException)
+    assert named in str(caught.value)
+    assert wire.call_count == 0
