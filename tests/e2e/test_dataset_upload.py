@@ -127,6 +127,23 @@ def test_300_mb_file_arrives_intact(
     assert _listing(domino_server, dataset) == {"big.bin": (300 << 20, digest.hexdigest())}
 
 
+@pytest.mark.slow
+def test_nested_folder_with_a_100_mb_file_arrives_intact(
+    client: domino.Domino, domino_server: Any, dataset: str, tree: Path
+) -> None:
+    big = tree / "deep" / "model weights" / "weights.bin"
+    big.parent.mkdir(parents=True)
+    block = os.urandom(1 << 20)
+    with open(big, "wb") as fh:
+        for i in range(100):
+            fh.write(bytes([i]) + block[1:])
+
+    result = client.datasets_upload_files(dataset, tree, progress=False)
+
+    assert _listing(domino_server, dataset) == _local(tree, "my data")
+    assert result.summary.bytes_sent == result.summary.bytes_total  # type: ignore[attr-defined]
+
+
 def _upload_version(
     client: domino.Domino, dataset: str, tmp_path: Path, content: bytes, setting: str | None
 ) -> None:
