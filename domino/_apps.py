@@ -8,7 +8,7 @@ import time
 import requests
 
 from domino import exceptions
-from domino._base import ClientBase
+from domino._base import ClientBase, expect_dict, expect_list
 from domino._compat import renamed_kwargs, warn_deprecated
 from domino.exceptions import InvalidArgumentError
 
@@ -25,10 +25,12 @@ class AppsMixin(ClientBase):
     @property
     def app_id(self) -> str | None:
         """Id of the project's (first) app, or ``None``; looked up on every access."""
-        apps = self._get(self._routes.apps(), params={"projectId": self.project_id})
+        where = f"GET {self._routes.apps()}"
+        answer = self._get(self._routes.apps(), params={"projectId": self.project_id})
+        apps = expect_list(answer or [], where)
         if not apps:
             return None
-        app_id = apps[0].get("id")
+        app_id = expect_dict(apps[0], where).get("id")
         return None if app_id is None else str(app_id)
 
     @property
@@ -40,7 +42,8 @@ class AppsMixin(ClientBase):
         """The app's status (``Running``, ``Stopped``, ``Failed`` ...), ``None`` for no app."""
         if app_id is None:
             return None
-        status = self._get(self._routes.app(app_id)).get("status")
+        path = self._routes.app(app_id)
+        status = expect_dict(self._get(path), f"GET {path}").get("status")
         return None if status is None else str(status)
 
     @renamed_kwargs(appId="app_id")

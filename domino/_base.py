@@ -9,13 +9,16 @@ helpers, so each family stays readable on its own and type-checks against the sa
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from domino.exceptions import UnexpectedResponseError
 
 if TYPE_CHECKING:
     from domino._http import HttpClient
     from domino.routes import Routes
 
-__all__ = ["ClientBase", "version_at_least"]
+__all__ = ["ClientBase", "expect_dict", "expect_list", "require", "version_at_least"]
 
 # the public client logged through "domino.domino"; log replay (process_log) keeps that name
 LOGGER_NAME = "domino.domino"
@@ -26,6 +29,41 @@ def version_at_least(current: str, minimum: str) -> bool:
     from packaging.version import parse  # deferred: keeps ``import domino`` light
 
     return parse(current) >= parse(minimum)
+
+
+def _preview(answer: Any) -> str:
+    text = repr(answer)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def expect_dict(answer: Any, where: str) -> dict[str, Any]:
+    """``answer`` if it is a JSON object, else :class:`UnexpectedResponseError`.
+
+    ``where`` names the request (``"GET /v4/jobs/123"``) so the error says which answer was odd.
+    """
+    if isinstance(answer, dict):
+        return answer
+    raise UnexpectedResponseError(
+        f"{where}: expected a JSON object from the server, got {_preview(answer)}"
+    )
+
+
+def expect_list(answer: Any, where: str) -> list[Any]:
+    """``answer`` if it is a JSON array, else :class:`UnexpectedResponseError`."""
+    if isinstance(answer, list):
+        return answer
+    raise UnexpectedResponseError(
+        f"{where}: expected a JSON array from the server, got {_preview(answer)}"
+    )
+
+
+def require(answer: Any, key: str, where: str) -> Any:
+    """``answer[key]``, or :class:`UnexpectedResponseError` (a ``KeyError``) naming the field."""
+    if isinstance(answer, Mapping) and answer.get(key) is not None:
+        return answer[key]
+    raise UnexpectedResponseError(
+        f"{where}: the server's answer has no {key!r} field ({_preview(answer)})"
+    )
 
 
 class ClientBase:
@@ -52,6 +90,3 @@ class ClientBase:
     def _get(self, path: str, **kwargs: Any) -> Any:
         """GET a path and return its parsed JSON body."""
         return self._http.json("GET", path, **kwargs)
-
-    def _supports(self, minimum: str) -> bool:
-        return version_at_least(self._version, minimum)

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from domino import exceptions
-from domino._base import ClientBase
+from domino._base import ClientBase, require
 from domino._types import DatasetSummary
 
 __all__ = ["DatasetsMixin"]
@@ -28,11 +28,13 @@ class DatasetsMixin(ClientBase):
 
     def datasets_ids(self, project_id: str | None) -> list[str]:
         """Ids of :meth:`datasets_list`."""
-        return [d["datasetId"] for d in self.datasets_list(project_id)]
+        where = f"GET {self._routes.datasets()}"
+        return [require(d, "datasetId", where) for d in self.datasets_list(project_id)]
 
     def datasets_names(self, project_id: str | None) -> list[str]:
         """Names of :meth:`datasets_list`."""
-        return [d["datasetName"] for d in self.datasets_list(project_id)]
+        where = f"GET {self._routes.datasets()}"
+        return [require(d, "datasetName", where) for d in self.datasets_list(project_id)]
 
     def datasets_details(self, dataset_id: str) -> dict[str, Any]:
         """One dataset (``datasetName``, ``description``, ``projectId``, ``created`` ...)."""

@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from domino import exceptions
+from domino._base import expect_dict, require
 from domino._compat import renamed_kwargs
 from domino._runs import TERMINAL_STATUSES, RunsMixin
 from domino._types import HardwareTierEntry, Job
@@ -149,19 +150,19 @@ class JobsMixin(RunsMixin):
         from domino._wait import poll
 
         job = self.job_start(**kwargs)
-        job_id = str(job["id"])
+        job_id = str(require(job, "id", f"POST {self._routes.job_start()}"))
         seen: list[Any] = []
 
         def fetch() -> Job:
             status = self.job_status(job_id)
-            execution = _statuses(status).get("executionStatus")
+            execution = _statuses(status, job_id).get("executionStatus")
             if not seen or seen[-1] != execution:
                 logger.info("Job %s status: %s", job_id, execution)
                 seen.append(execution)
             return status
 
         def is_done(status: Job) -> bool:
-            statuses = _statuses(status)
+            statuses = _statuses(status, job_id)
             return bool(statuses.get("isCompleted")) or (
                 statuses.get("executionStatus") in TERMINAL_STATUSES
             )
@@ -171,11 +172,11 @@ class JobsMixin(RunsMixin):
             is_done=is_done,
             poll_freq=poll_freq,
             max_poll_time=max_poll_time or None,
-            describe=lambda status: f"status {_statuses(status).get('executionStatus')}",
+            describe=lambda status: f"status {_statuses(status, job_id).get('executionStatus')}",
             tolerate=tuple(ignore_exceptions),
             what=f"job {job_id}",
         )
-        execution = _statuses(final).get("executionStatus")
+        execution = _statuses(final, job_id).get("executionStatus")
         if execution != "Succeeded":
             self._raise_failed("job", job_id, execution)
         self.process_log(self.get_run_log(job_id, include_setup_log=False))
@@ -251,6 +252,8 @@ class JobsMixin(RunsMixin):
         return details
 
 
-def _statuses(job: Any) -> dict[str, Any]:
-    statuses = job.get("statuses") if isinstance(job, dict) else None
-    return statuses if isinstance(statuses, dict) else {}
+def _statuses(job: Any, job_id: str) -> dict[str, Any]:
+    # Without "statuses" completion can never be seen: fail at once (a KeyError, as in the
+    # public client) rather than poll until max_poll_time.
+    where = f"status of job {job_id}"
+    return expect_dict(require(job, "statuses", where), f"{where} (statuses)")

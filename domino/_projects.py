@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from domino import exceptions
-from domino._base import ClientBase
+from domino._base import ClientBase, expect_dict, expect_list, require
 from domino._types import Tag
 
 __all__ = ["ProjectsMixin"]
@@ -38,9 +38,11 @@ class ProjectsMixin(ClientBase):
 
     def get_user_id(self, username_or_email: str) -> str | None:
         """Id of the first user whose user name or email equals the argument, else ``None``."""
-        for user in self._get(self._routes.users()):
+        where = f"GET {self._routes.users()}"
+        for user in expect_list(self._get(self._routes.users()), where):
+            user = expect_dict(user, where)
             if username_or_email in (user.get("userName"), user.get("email")):
-                return str(user["id"])
+                return str(require(user, "id", where))
         return None
 
     def collaborators_add(self, username_or_email: str, message: str = "") -> requests.Response:
@@ -72,7 +74,8 @@ class ProjectsMixin(ClientBase):
     def tags_list(self, project_id: str | None = None) -> list[Tag]:
         """The project's tags: ``[{"id", "name", "isApproved"}, ...]``."""
         project_id = project_id or self.project_id
-        tags: list[Tag] = self._get(self._routes.project_v4(project_id))["tags"]
+        path = self._routes.project_v4(project_id)
+        tags: list[Tag] = require(self._get(path), "tags", f"GET {path}")
         return tags
 
     def tag_details(self, tag_id: str) -> Any:

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import requests
 
 from domino import exceptions
-from domino._base import ClientBase
+from domino._base import ClientBase, expect_dict, require
 from domino._compat import renamed_kwargs
 from domino._types import Run, RunStartResult
 
@@ -125,8 +125,9 @@ class RunsMixin(ClientBase):
 
     def get_run_info(self, run_id: str) -> dict[str, Any] | None:
         """The run's entry in :meth:`runs_list`, or ``None`` (kept for compatibility)."""
-        for run in self.runs_list().get("data", []):
-            if run.get("id") == run_id:
+        runs = require(self.runs_list(), "data", f"GET {self._routes.runs()}")
+        for run in runs:
+            if isinstance(run, dict) and run.get("id") == run_id:
                 return dict(run)
         return None
 
@@ -158,7 +159,7 @@ class RunsMixin(ClientBase):
         from domino._wait import poll
 
         started = self.runs_start(command, is_direct, commit_id, title, tier, publish_api_endpoint)
-        run_id = str(started["runId"])
+        run_id = str(require(started, "runId", f"POST {self._routes.runs()}"))
 
         def is_done(run: Run) -> bool:
             return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
@@ -183,7 +184,8 @@ class RunsMixin(ClientBase):
         """Replay the output into the log and raise RunFailedException naming its tail."""
         try:
             log = self.get_run_log(run_id, include_setup_log=False)
-        except requests.RequestException as error:
+        except (requests.RequestException, exceptions.DominoException) as error:
+            # the run's failure is the news; a failed log fetch must not replace it
             tail = f"(output unavailable: {error})"
         else:
             self.process_log(log)
@@ -199,13 +201,15 @@ class RunsMixin(ClientBase):
     @renamed_kwargs(runId="run_id")
     def runs_stdout(self, run_id: str) -> str:
         """The run's stdout with Domino's HTML wrapping removed."""
-        raw = self._get(self._routes.run_stdout(run_id)).get("stdout") or ""
+        path = self._routes.run_stdout(run_id)
+        raw = expect_dict(self._get(path), f"GET {path}").get("stdout") or ""
         return unwrap_stdout(str(raw))
 
     @renamed_kwargs(runId="run_id", includeSetupLog="include_setup_log")
     def get_run_log(self, run_id: str, include_setup_log: bool = True) -> str:
         """Setup log (optional) and stdout joined by a newline, from one GET."""
-        logs = self._get(self._routes.run_stdout(run_id))
+        path = self._routes.run_stdout(run_id)
+        logs = expect_dict(self._get(path), f"GET {path}")
         parts = []
         if include_setup_log and logs.get("setup") is not None:
             parts.append(str(logs["setup"]))

@@ -15,6 +15,7 @@
     ├── DominoConnectionError (+ requests.ConnectionError)   could not connect / connection dropped
     ├── DominoTimeoutError (+ requests.ReadTimeout, TimeoutError)   server too slow to answer
     ├── InvalidResponseError (+ requests.InvalidJSONError, ValueError)   2xx body is not JSON
+    ├── UnexpectedResponseError (+ KeyError)   2xx JSON lacks a field the client needs
     ├── InvalidArgumentError (+ ValueError)   an argument has an unusable value
     ├── ConfigurationError
     │   ├── MissingHostError (+ AssertionError)        no host argument and no DOMINO_API_HOST
@@ -87,6 +88,7 @@ __all__ = [
     "TokenFileError",
     "TokenFileNotFoundError",
     "UnauthorizedError",
+    "UnexpectedResponseError",
     "UnsupportedDominoVersionError",
     "UnsupportedFieldException",
     "UnsupportedOperationException",
@@ -225,6 +227,19 @@ class DominoTimeoutError(DominoException, requests.ReadTimeout, TimeoutError):
 
 class InvalidResponseError(DominoException, requests.exceptions.InvalidJSONError, ValueError):
     """A successful response did not carry the JSON body the client expected."""
+
+
+class UnexpectedResponseError(DominoException, KeyError):
+    """A successful JSON answer lacks a field the client needs, or has the wrong shape.
+
+    Also a :class:`KeyError`, which is what the public client raised when it indexed such an
+    answer. Deliberately not a ``requests`` error: waiting loops that tolerate transient
+    ``RequestException`` must not keep polling an answer that will never make sense.
+    """
+
+    def __str__(self) -> str:
+        # KeyError.__str__ would quote the message as if it were a dictionary key
+        return str(self.args[0]) if self.args else ""
 
 
 # --------------------------------------------------------------------------- configuration
