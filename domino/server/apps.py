@@ -170,8 +170,17 @@ class Apps:
         work = directory / "work"
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
-        for path, (key, _size, _mod) in self.repo.tree(project["id"], commit).items():
-            self.repo.blobs.copy_to(key, work / path)
+        try:
+            for path, (key, _size, _mod) in self.repo.tree(project["id"], commit).items():
+                self.repo.blobs.copy_to(key, work / path)
+        except OSError as exc:  # e.g. a name this filesystem refuses, committed long ago
+            self._set(
+                app["id"],
+                status="Failed",
+                running_commit=commit,
+                message=f"could not prepare the files of commit {commit}: {exc.strerror}",
+            )
+            return
         options = json.dumps({"externalVolumeMountIds": mounts, "mainRepoGitRef": ref})
         self._set(
             app["id"],

@@ -21,6 +21,9 @@ from domino.server.store import InvalidInput, NotFound, Store, now_ms
 Entry = tuple[str, int, int]  # blob key, size, lastModified (epoch ms)
 Tree = dict[str, Entry]
 
+# What Linux filesystems (ext4, xfs, tmpfs) allow for one file or folder name.
+MAX_NAME_BYTES = 255
+
 
 def validate_path(raw: str, *, allow_root: bool = False) -> str:
     """Turn a client path (``/a/b.txt``, ``a/b.txt``) into a clean relative path or raise 400.
@@ -44,6 +47,12 @@ def validate_path(raw: str, *, allow_root: bool = False) -> str:
         raise InvalidInput(f"invalid path {raw!r}: backslashes are not allowed")
     if len(path) > 4096:
         raise InvalidInput("invalid path: longer than 4096 characters")
+    # A name the filesystem refuses could be committed but never materialised for a run or app.
+    for seg in segments:
+        if len(seg.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+            raise InvalidInput(
+                f"invalid path {raw[:80]!r}...: a name is longer than {MAX_NAME_BYTES} bytes"
+            )
     return path
 
 

@@ -36,6 +36,7 @@ from domino.server import _upload_assembly as assembly
 from domino.server._upload_multipart import FirstFilePart, MalformedMultipart
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
+from domino.server.repo import MAX_NAME_BYTES
 from domino.server.store import Store
 
 __all__ = ["expire_stale_sessions", "reset", "router", "stats"]
@@ -198,6 +199,11 @@ def _clean_path(value: str, what: str) -> str:
         raise ApiError(400, f"{what} {value!r} must not contain '..'")
     if not parts:
         raise ApiError(400, f"{what} {value!r} is empty")
+    for part in parts:
+        if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            raise ApiError(
+                400, f"{what} {value[:80]!r}...: a name is longer than {MAX_NAME_BYTES} bytes"
+            )
     return "/".join(parts)
 
 

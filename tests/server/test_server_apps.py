@@ -85,3 +85,17 @@ def test_apps_of_other_users_projects_are_forbidden(project: Project, other_user
     app = _create(project)
     assert bob.get(f"/v4/modelProducts/{app['id']}").status_code == 403
     assert bob.get(f"/v4/modelProducts?projectId={project.id}").status_code == 403
+
+
+def test_app_whose_files_cannot_be_materialised_fails_with_a_message(server, project) -> None:
+    # Such a commit can only predate the name-length check; it must not make start a 500.
+    services = server.app.state.services
+    key, size = services.repo.blobs.put_chunks([b"x"])
+    services.repo.commit_blob(project.id, "n" * 300, key, size)
+    project.upload("app.sh", APP)
+    app = _create(project)
+    started = project.api.post(f"/v4/modelProducts/{app['id']}/start", json={})
+    assert started.status_code == 200, started.text
+    view = project.api.ok("GET", f"/v4/modelProducts/{app['id']}")
+    assert view["status"] == "Failed"
+    assert "could not prepare the files" in view["message"]

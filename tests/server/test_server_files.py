@@ -121,6 +121,15 @@ def test_bad_paths_are_400(project: Project) -> None:
     assert listing.status_code == 400
 
 
+def test_names_longer_than_the_filesystem_allows_are_400(project: Project) -> None:
+    # Committed, such a name would make every later run and app start of the project fail.
+    for bad in ("x" * 256, "dir/" + "\u00e9" * 128 + ".txt"):
+        response = project.api.put(f"{project.v1}/{bad}", data=b"x")
+        assert response.status_code == 400, bad
+        assert "longer than 255 bytes" in response.json()["message"]
+    assert project.upload("y" * 255, "ok")["path"] == "y" * 255
+
+
 def test_file_cannot_be_uploaded_over_a_directory(project: Project) -> None:
     project.upload("folder/inner.txt", "x")
     assert project.api.put(f"{project.v1}/folder", data=b"y").status_code == 400
