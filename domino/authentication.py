@@ -44,6 +44,22 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _PROXY_RE = re.compile(r"^(https?://)?([^/]+:[0-9]+)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _header_secret(value: str, what: str) -> str:
+    """A key or token fit for a header: surrounding whitespace (a trailing newline from a file
+    or a mounted secret) dropped. http.client would otherwise refuse it with a ValueError that
+    quotes the whole secret; a control character inside is refused here without quoting it."""
+    cleaned = value.strip()
+    if not cleaned:
+        raise NoCredentialsError(f"{what} is empty")
+    if _CONTROL.search(cleaned):
+        raise NoCredentialsError(
+            f"{what} contains a line break or other control character; check how it was "
+            "copied (value not shown)"
+        )
+    return cleaned
 
 
 class DominoAuth(AuthBase):
@@ -63,9 +79,7 @@ class ApiKeyAuth(DominoAuth):
     kind = "API key"
 
     def __init__(self, api_key: str) -> None:
-        if not api_key:
-            raise NoCredentialsError("api_key is empty")
-        self._api_key = api_key
+        self._api_key = _header_secret(api_key, "api_key")
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["X-Domino-Api-Key"] = self._api_key
@@ -84,9 +98,7 @@ class BearerTokenAuth(DominoAuth):
     kind = "bearer token"
 
     def __init__(self, token: str) -> None:
-        if not token:
-            raise NoCredentialsError("auth_token is empty")
-        self._token = token
+        self._token = _header_secret(token, "auth_token")
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["Authorization"] = f"Bearer {self._token}"
@@ -128,6 +140,11 @@ class TokenFileAuth(DominoAuth):
         token = first.rstrip()
         if not token:
             raise TokenFileError(f"Domino token file {str(self.path)!r} is empty")
+        if _CONTROL.search(token):
+            raise TokenFileError(
+                f"Domino token file {str(self.path)!r} holds a control character in its first "
+                "line (token not shown)"
+            )
         self._last_token = token
         return token
 

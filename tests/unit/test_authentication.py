@@ -254,3 +254,30 @@ def test_auths_report_their_secrets_for_redaction(tmp_path: Path) -> None:
     assert file_auth.secrets() == ("file-secret",)
     assert ApiKeyAuth("k").secrets() == ("k",)
     assert ProxyAuth("h:1").secrets() == ()
+
+
+@pytest.mark.parametrize("make", [ApiKeyAuth, BearerTokenAuth])
+def test_key_or_token_with_a_trailing_newline_is_sent_without_it(make: type) -> None:
+    # e.g. api_key=open("key.txt").read(); http.client would refuse the header with a
+    # ValueError that quotes the whole secret
+    request = _apply(make("sekrit-123\n"))
+    assert "sekrit-123\n" not in request.headers.values()
+    assert any(value.endswith("sekrit-123") for value in request.headers.values())
+
+
+@pytest.mark.parametrize("make", [ApiKeyAuth, BearerTokenAuth])
+def test_key_or_token_with_an_inner_line_break_is_refused_without_quoting_it(make: type) -> None:
+    with pytest.raises(NoCredentialsError, match="control character") as info:
+        make("sekrit\r\nX-Injected: 1")
+    assert "sekrit" not in str(info.value) and "Injected" not in str(info.value)
+
+
+def test_token_file_with_a_control_character_is_refused_without_quoting_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "token"
+    path.write_text("zq7\x00xv9\n")
+    with pytest.raises(TokenFileError, match="control character") as info:
+        _apply(TokenFileAuth(path))
+    message = str(info.value).replace(str(path), "")
+    assert "zq7" not in message and "xv9" not in message
