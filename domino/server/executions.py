@@ -17,6 +17,8 @@ from domino.server.store import InvalidInput, Store, new_id, now_ms
 
 TERMINAL = ("Succeeded", "Failed", "Stopped", "Error")
 ACTIVE = ("Queued", "Running")
+# Keeps LIMIT and OFFSET (page_no x page_size) within SQLite's 64-bit integers.
+_MAX_PAGE = 2**31 - 1
 
 _ORDER_COLUMNS = {
     "number": "number",
@@ -128,6 +130,8 @@ class Executions:
             raise InvalidInput(f"invalid sort_by {sort_by!r}; use asc or desc")
         if page_no < 1 or (page_size is not None and page_size < 1):
             raise InvalidInput("page_no and page_size must be positive")
+        if page_no > _MAX_PAGE or (page_size is not None and page_size > _MAX_PAGE):
+            raise InvalidInput(f"page_no and page_size must be at most {_MAX_PAGE}")
         where = ["project_id = ?"]
         params: list[Any] = [project_id]
         if not show_archived:

@@ -65,6 +65,8 @@ _schema_lock = threading.Lock()
 _stats_lock = threading.Lock()
 _last_touch: dict[str, float] = {}
 _TOUCH_INTERVAL = 10.0
+# Largest file an upload may build (ext4's limit); larger offsets would fail in pwrite.
+_MAX_FILE_BYTES = 1 << 44
 _stats = {"chunks_received": 0, "bytes_received": 0, "chunks_stored": 0, "bytes_stored": 0}
 
 
@@ -155,9 +157,11 @@ def _int_param(request: Request, name: str, minimum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ApiError(400, f"query parameter {name}={raw!r} is not an integer") from None
+        raise ApiError(400, f"query parameter {name}={raw[:40]!r} is not an integer") from None
     if value < minimum:
         raise ApiError(400, f"query parameter {name}={value} must be at least {minimum}")
+    if value > _MAX_FILE_BYTES:  # also keeps every value within SQLite's 64-bit integers
+        raise ApiError(400, f"query parameter {name}={raw[:40]} is too large")
     return value
 
 
@@ -350,6 +354,8 @@ async def upload_chunk(
             f"chunk {number} of {total} has resumableCurrentChunkSize {current}; only the last "
             f"chunk may differ from resumableChunkSize {chunk_size}",
         )
+    if (number - 1) * chunk_size + current > _MAX_FILE_BYTES:
+        raise ApiError(400, f"chunk {number} of {relative!r} would end beyond 16 TiB")
     _open_session(store, key, dataset_id)
 
     # Each chunk is written straight to its offset in one file per (file, identity), so End

@@ -311,6 +311,22 @@ def test_jobs_list_pages_orders_and_filters(project: Project) -> None:
     assert project.api.get(url + "&order_by=bogus").status_code == 400
 
 
+def test_jobs_list_refuses_out_of_range_paging_with_400(project: Project) -> None:
+    url = f"/v4/jobs?projectId={project.id}"
+    for query in (
+        "page_size=-1",
+        "page_size=0",
+        "page_no=0",
+        "page_size=abc",
+        f"page_size={10**30}",
+        f"page_size=10&page_no={10**30}",
+    ):
+        response = project.api.get(f"{url}&{query}")
+        assert response.status_code == 400, query
+        assert response.json()["message"], query
+    assert project.api.get(f"{url}&page_size=2147483647").status_code == 200
+
+
 def test_job_restart_runs_the_same_command_again(project: Project) -> None:
     project.upload("main.py", SUCCEED)
     first = project.wait_job(project.start_job("main.py again")["id"])

@@ -358,3 +358,38 @@ def test_a_changed_file_resent_under_a_new_identity_replaces_the_old_bytes(
     up.chunk("f.txt", 1, b"abc", total=1, chunk_size=4, identifier="3-f")
     assert up.end().status_code == 200
     assert listing(server, api, dataset) == {"f.txt": sha(b"abc")}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "resumableChunkNumber=0",
+        "resumableChunkNumber=abc",
+        f"resumableChunkNumber={10**30}",
+        f"resumableTotalChunks={10**30}",
+        f"resumableChunkSize={10**30}",
+        # Each value fits, but the chunk would start past what any file may hold.
+        f"resumableChunkNumber=1000000&resumableTotalChunks=1000000&resumableChunkSize={10**12}",
+    ],
+)
+def test_out_of_range_chunk_numbers_and_sizes_are_400(
+    server: Any, api: Any, dataset: str, query: str
+) -> None:
+    up = Upload(server, api, dataset)
+    params = {
+        "key": up.key,
+        "resumableChunkNumber": "1",
+        "resumableChunkSize": "1",
+        "resumableCurrentChunkSize": "1",
+        "resumableIdentifier": "x",
+        "resumableRelativePath": "x",
+        "resumableTotalChunks": "1",
+        "checksum": hashlib.md5(b"x").hexdigest(),
+    }
+    params.update(dict(part.split("=") for part in query.split("&")))
+    sent = api.post(up.base, params=params, files={"x": ("x", b"x")})
+    assert sent.status_code == 400, sent.text
+    assert sent.json()["message"]
+    tested = api.get(up.base + "/test", params=params)
+    assert tested.status_code in (204, 400), tested.text
+    assert up.end().status_code == 200  # the session is still usable
