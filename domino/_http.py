@@ -42,7 +42,7 @@ from domino.exceptions import (
     exception_for_status,
 )
 
-__all__ = ["RETRY_STATUSES", "HttpClient", "server_message"]
+__all__ = ["RETRY_STATUSES", "HttpClient", "redact", "server_message"]
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +230,16 @@ def server_message(response: requests.Response) -> str:
     return message
 
 
+def redact(text: str, auth: Any) -> str:
+    """``text`` with every secret ``auth`` holds (see ``DominoAuth.secrets``) replaced."""
+    secrets = getattr(auth, "secrets", None)
+    if callable(secrets):
+        for secret in secrets():
+            if secret and secret in text:
+                text = text.replace(secret, "<redacted>")
+    return text
+
+
 def _normalize_timeout(timeout: Timeout | None, environ: Mapping[str, str] | None) -> Any:
     if timeout is None:
         return _config.default_timeout(environ)
@@ -332,12 +342,7 @@ class HttpClient:
         raise ValueError(f"url {url!r} must be absolute or a path starting with '/'")
 
     def _redact(self, text: str) -> str:
-        secrets = getattr(self.auth, "secrets", None)
-        if callable(secrets):
-            for secret in secrets():
-                if secret and secret in text:
-                    text = text.replace(secret, "<redacted>")
-        return text
+        return redact(text, self.auth)
 
     # ------------------------------------------------------------------ requests
 

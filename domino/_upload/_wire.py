@@ -22,19 +22,18 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
+from domino._http import RETRY_STATUSES, redact, server_message
+
 __all__ = [
     "ChunkRejected",
     "RetryPolicy",
     "Stopped",
     "build_body",
     "chunk_query",
-    "server_message",
     "test_query",
 ]
 
 logger = logging.getLogger(__name__)
-
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class Stopped(Exception):
@@ -144,24 +143,6 @@ class BodyBuffer:
         return view[start:end], view[self.HEADROOM : self.HEADROOM + length], content_type
 
 
-def server_message(response: requests.Response, limit: int = 500) -> str:
-    """The server's explanation: the JSON ``message`` if there is one, else the text."""
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for name in ("message", "detail", "error"):
-            if isinstance(data.get(name), str) and data[name]:
-                return data[name][:limit]
-    elif isinstance(data, str) and data:
-        return data[:limit]
-    text = (response.text or "").strip()
-    if text.lstrip().startswith("<"):
-        return response.reason or f"HTTP {response.status_code}"
-    return text[:limit] or (response.reason or f"HTTP {response.status_code}")
-
-
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -227,6 +208,11 @@ class Transport:
         )
         return self.session.send(prepared, timeout=timeout, allow_redirects=False, **self.settings)
 
+    def message(self, response: requests.Response) -> str:
+        """The server's explanation of an error answer, never holding a credential."""
+        text = server_message(response) or response.reason or f"HTTP {response.status_code}"
+        return redact(text, self.auth)
+
 
 def _ensure_pool(session: requests.Session, host: str, workers: int) -> None:
     """Give ``host`` a connection pool with room for every worker.
@@ -277,7 +263,7 @@ def send(
             status = response.status_code
             if 200 <= status < 300:
                 return response
-            message = server_message(response)
+            message = session.message(response)
             if status not in RETRY_STATUSES:
                 raise ChunkRejected(
                     f"{what} was refused by the server (HTTP {status}): {message}", status=status
