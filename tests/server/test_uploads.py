@@ -393,3 +393,37 @@ def test_out_of_range_chunk_numbers_and_sizes_are_400(
     tested = api.get(up.base + "/test", params=params)
     assert tested.status_code in (204, 400), tested.text
     assert up.end().status_code == 200  # the session is still usable
+
+
+def test_an_oversized_chunk_is_refused_without_touching_the_next_chunks_bytes(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    kw: dict[str, Any] = {"total": 2, "chunk_size": 4, "identifier": "f"}
+    assert up.chunk("f.bin", 1, b"AAAA", **kw).status_code == 200
+    assert up.chunk("f.bin", 2, b"BBBB", **kw).status_code == 200
+    # Announces 4 bytes (with their MD5) but carries 8: the extra 4 would overwrite chunk 2.
+    long = up.chunk(
+        "f.bin", 1, b"AAAAZZZZ", checksum=hashlib.md5(b"AAAA").hexdigest(), current=4, **kw
+    )
+    assert long.status_code == 400
+    assert "more than resumableCurrentChunkSize" in long.json()["message"]
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"f.bin": sha(b"AAAABBBB")}
+
+
+def test_a_corrupt_resend_of_a_stored_chunk_makes_it_missing_again(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    kw: dict[str, Any] = {"total": 2, "chunk_size": 4, "identifier": "f"}
+    assert up.chunk("f.bin", 1, b"AAAA", **kw).status_code == 200
+    assert up.chunk("f.bin", 2, b"BBBB", **kw).status_code == 200
+    bad = up.chunk("f.bin", 1, b"XXXX", checksum=hashlib.md5(b"AAAA").hexdigest(), **kw)
+    assert bad.status_code == 400
+    # Its bytes on disk are now wrong, so it must not count as stored any more.
+    assert up.test("f", 1, b"AAAA", total=2) == 204
+    assert up.end().status_code == 400
+    assert up.chunk("f.bin", 1, b"AAAA", **kw).status_code == 200
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"f.bin": sha(b"AAAABBBB")}
