@@ -94,6 +94,15 @@ def _check_placeable(
     files: list[Planned], target_dir: Path, files_root: Path, setting: str
 ) -> None:
     """Refuse before touching the dataset when some path cannot be placed at all."""
+    rels = {item.rel for item in files}
+    for item in files:
+        parts = item.rel.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in rels:
+                raise ApiError(
+                    400, f"cannot place {item.rel!r}: {prefix!r} is also a file of this upload"
+                )
     seen: set[Path] = set()
     for item in files:
         dest = target_dir / item.rel

@@ -427,3 +427,18 @@ def test_a_corrupt_resend_of_a_stored_chunk_makes_it_missing_again(
     assert up.chunk("f.bin", 1, b"AAAA", **kw).status_code == 200
     assert up.end().status_code == 200
     assert listing(server, api, dataset) == {"f.bin": sha(b"AAAABBBB")}
+
+
+@pytest.mark.parametrize("first", ["a", "a/b"])
+def test_a_session_holding_a_file_and_a_folder_of_one_name_is_400_and_places_nothing(
+    server: Any, api: Any, dataset: str, first: str
+) -> None:
+    up = Upload(server, api, dataset)
+    second = "a/b" if first == "a" else "a"
+    assert up.chunk(first, 1, b"one").status_code == 200
+    assert up.chunk(second, 1, b"two").status_code == 200
+    assert up.chunk("z.txt", 1, b"three").status_code == 200
+    ended = up.end()
+    assert ended.status_code == 400, ended.text
+    assert "'a'" in ended.json()["message"]
+    assert listing(server, api, dataset) == {}
