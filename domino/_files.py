@@ -10,7 +10,7 @@ from typing import IO, Any
 import requests
 
 from domino import exceptions
-from domino._base import ClientBase
+from domino._base import ClientBase, require
 from domino._compat import renamed_kwargs, warn_deprecated
 from domino.exceptions import InvalidArgumentError
 
@@ -22,7 +22,7 @@ _BLOB_KEY = re.compile(r"^\w{40}$")
 def commit_id_of(entry: Any) -> str:
     """A commit id from a ``commits_list`` element: a plain id or an ``{"id": ...}`` object."""
     if isinstance(entry, Mapping):
-        return str(entry["id"])
+        return str(require(entry, "id", "commits list"))
     return str(entry)
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import requests
 
-from domino import exceptions
 from domino._base import expect_dict, require
 from domino._compat import renamed_kwargs
 from domino._runs import TERMINAL_STATUSES, RunsMixin
@@ -117,15 +116,7 @@ class JobsMixin(RunsMixin):
             "externalVolumeMounts": external_volume_mounts,
             "title": title,
         }
-        try:
-            # never retried once sent: a second POST would start a second job
-            job: Job = self._http.json("POST", self._routes.job_start(), json=body)
-        except exceptions.ReloginRequiredException:
-            logger.error(
-                "You need to log in to the Domino UI to start the job: %s/relogin?redirectPath=/",
-                self._http.host,
-            )
-            raise
+        job: Job = self._start_execution("job", self._routes.job_start(), body)
         return job
 
     def job_start_blocking(

@@ -106,16 +106,21 @@ class RunsMixin(ClientBase):
             "tier": tier,
             "publishApiEndpoint": publish_api_endpoint,
         }
+        result: RunStartResult = self._start_execution("run", self._routes.runs(), body)
+        return result
+
+    def _start_execution(self, kind: str, path: str, body: dict[str, Any]) -> Any:
+        """POST that starts a run or job (never retried once sent: a second POST would start
+        a second one); on 409 tell the user where to log in again."""
         try:
-            # never retried once sent: a second POST would start a second run
-            result: RunStartResult = self._http.json("POST", self._routes.runs(), json=body)
+            return self._http.json("POST", path, json=body)
         except exceptions.ReloginRequiredException:
             logger.error(
-                "You need to log in to the Domino UI to start the run: %s/relogin?redirectPath=/",
+                "You need to log in to the Domino UI to start the %s: %s/relogin?redirectPath=/",
+                kind,
                 self._http.host,
             )
             raise
-        return result
 
     @renamed_kwargs(runId="run_id")
     def runs_status(self, run_id: str) -> Run:

@@ -13,6 +13,7 @@ from typing import Any
 
 from domino import exceptions
 from domino._base import version_at_least
+from domino._files import commit_id_of
 from domino.exceptions import InvalidArgumentError
 
 __all__ = ["JobValidator", "CLUSTER_TYPE_MIN_VERSION"]
@@ -82,11 +83,8 @@ class JobValidator:
     # ------------------------------------------------------------------ single values
 
     def commit_id(self, commit_id: str) -> None:
-        for commit in self._fetch("commits") or []:
-            # servers list commits as plain ids or as {"id": ...} objects
-            value = commit.get("id") if isinstance(commit, Mapping) else commit
-            if value == commit_id:
-                return
+        if any(commit_id_of(commit) == commit_id for commit in self._fetch("commits") or []):
+            return
         raise exceptions.CommitNotFoundException(f"{commit_id} commit Id not found")
 
     def _tiers(self) -> list[dict[str, Any]]:

@@ -113,3 +113,11 @@ def test_app_status_and_app_id_with_malformed_answers_raise_typed_errors(
     wire.get(f"{HOST}/v4/modelProducts", json={"id": "app1"})
     with pytest.raises(UnexpectedResponseError, match="expected a JSON array"):
         _ = client.app_id
+
+
+def test_files_download_with_a_commit_entry_without_id_raises_typed_key_error(
+    client: Domino, wire: requests_mock.Mocker
+) -> None:
+    wire.get(f"{HOST}/v1/projects/alice/churn/commits", json=[{"sha": "c1"}])
+    with pytest.raises(UnexpectedResponseError, match="commits list.*'id'"):
+        client.files_download("/README.md")
