@@ -55,3 +55,32 @@ def test_stdout_preview_returns_the_last_lines(project: Project) -> None:
     tail = project.api.ok("GET", f"{project.v1}/run/{run_id}/stdout?previewNumberOfLines=2")
     assert tail["stdout"] == "b\nc\n"
     assert project.stdout(run_id)["stdout"] == "a\nb\nc\n"
+
+
+def test_json_bodies_that_could_not_be_echoed_back_are_400_before_anything_happens(
+    project: Project,
+) -> None:
+    # json.loads accepts both, but neither can be stored and returned as JSON (was: the job
+    # was created and run, then the answer failed with a 500).
+    bodies = {
+        "unpaired surrogate": '{"projectId": "%s", "commandToRun": "echo \\ud800"}',
+        "NaN": '{"projectId": "%s", "commandToRun": "true", "title": NaN}',
+        "Infinity": '{"projectId": "%s", "commandToRun": "true", "x": [-Infinity]}',
+    }
+    for what, body in bodies.items():
+        response = project.api.post(
+            "/v4/jobs/start",
+            data=(body % project.id).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 400, what
+        assert response.json()["message"].startswith("invalid JSON body"), what
+    assert project.api.ok("GET", f"/v4/jobs?projectId={project.id}")["totalCount"] == 0
+    created = project.api.post(
+        "/dataset",
+        data=(
+            '{"projectId": "PID", "datasetName": "d\\udc00"}'.replace("PID", project.id)
+        ).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert created.status_code == 400

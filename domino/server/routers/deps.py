@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.datastructures import DefaultPlaceholder
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from domino.server.auth import User
@@ -26,6 +29,48 @@ class PlainJSONRoute(APIRoute):
         if isinstance(kwargs.get("response_model"), DefaultPlaceholder):
             kwargs["response_model"] = None
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler  # streamed bodies (file uploads) are never read here
+
+        async def checked(request: Request) -> Response:
+            # Refused before the endpoint runs: such a value would be stored and only fail
+            # when the answer is encoded, a 500 after the change was made.
+            problem = _json_body_problem(await request.body())
+            if problem:
+                return JSONResponse({"message": f"invalid JSON body: {problem}"}, status_code=400)
+            return await handler(request)
+
+        return checked
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _BadJSON(f"{name} is not a JSON number")
+
+
+class _BadJSON(ValueError):
+    pass
+
+
+def _json_body_problem(raw: bytes) -> str | None:
+    """Why a JSON body that parses cannot be stored and echoed back, or None if it can."""
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except _BadJSON as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None  # not JSON (or absurdly deep): FastAPI's own parsing answers that
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "a string holds an unpaired UTF-16 surrogate"
+    except RecursionError:
+        return "nested too deeply"
+    return None
 
 
 async def services(request: Request) -> Services:
