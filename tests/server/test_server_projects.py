@@ -136,3 +136,22 @@ def test_tag_details_and_removal(project: Project, api: Api) -> None:
 def test_empty_or_malformed_tag_names_are_400(project: Project, api: Api) -> None:
     for body in ({"tagNames": []}, {"tagNames": [""]}, {"tagNames": [3]}, {}):
         assert api.post(f"/v4/projects/{project.id}/tags", json=body).status_code == 400
+
+
+def test_v4_create_with_a_bad_collaborator_or_tags_is_4xx_and_creates_nothing(api: Api) -> None:
+    for extra in (
+        {"collaborators": [{"collaboratorId": "0" * 24, "projectRole": "Contributor"}]},
+        {"collaborators": [{"collaboratorId": "0" * 24}], "tags": {"tagNames": ["t"]}},
+        {"collaborators": 5},
+        {"tags": ["not", "an", "object"]},
+        {"tags": {"tagNames": "not-a-list"}},
+        {"description": ["x"]},
+    ):
+        name = unique()
+        response = api.post("/v4/projects", json={"name": name, **extra})
+        assert response.status_code in (400, 404), extra
+        assert response.json()["message"], extra
+        found = api.get(
+            f"/v4/gateway/projects/findProjectByOwnerAndName?ownerName=admin&projectName={name}"
+        )
+        assert found.status_code == 404, extra  # the name is still free

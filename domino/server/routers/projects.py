@@ -69,33 +69,40 @@ def project_create_v4(
     user: User = Depends(current_user),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
+    description = body.get("description") or ""
+    visibility = body.get("visibility") or "Private"
+    collaborators = body.get("collaborators") or []
+    tags = body.get("tags") or {}
+    if not isinstance(description, str) or not isinstance(visibility, str):
+        raise ApiError(400, "description and visibility must be strings")
+    if not isinstance(collaborators, list) or not all(isinstance(c, dict) for c in collaborators):
+        raise ApiError(400, "collaborators must be a list of {collaboratorId, projectRole}")
+    tag_names = (tags.get("tagNames") or []) if isinstance(tags, dict) else None
+    if not isinstance(tag_names, list):
+        raise ApiError(400, "tags must be {tagNames: [names]}")
     owner_name = None
     if body.get("ownerId"):
         owner = svc.store.get_user(str(body["ownerId"]))
         if owner is None:
             raise ApiError(400, f"owner {body['ownerId']!r} does not exist")
         owner_name = owner["name"]
-    summary = _create(
-        svc,
-        user,
-        body.get("name"),
-        owner_name,
-        description=body.get("description") or "",
-        visibility=body.get("visibility") or "Private",
-    )
-    project = svc.store.get_project(summary["id"])
-    assert project is not None
-    for collaborator in body.get("collaborators") or []:
-        if isinstance(collaborator, dict) and collaborator.get("collaboratorId"):
-            svc.projects.add_collaborator(
-                project,
-                str(collaborator["collaboratorId"]),
-                str(collaborator.get("projectRole") or "Contributor"),
-            )
-    tag_names = (body.get("tags") or {}).get("tagNames") or []
-    if tag_names:
-        svc.projects.add_tags(project["id"], list(tag_names), user.id)
-    return svc.projects.summary(project)
+    # One transaction: a bad collaborator or tag leaves no project behind.
+    with svc.store.transaction():
+        summary = _create(
+            svc, user, body.get("name"), owner_name, description=description, visibility=visibility
+        )
+        project = svc.store.get_project(summary["id"])
+        assert project is not None
+        for collaborator in collaborators:
+            if collaborator.get("collaboratorId"):
+                svc.projects.add_collaborator(
+                    project,
+                    str(collaborator["collaboratorId"]),
+                    str(collaborator.get("projectRole") or "Contributor"),
+                )
+        if tag_names:
+            svc.projects.add_tags(project["id"], tag_names, user.id)
+        return svc.projects.summary(project)
 
 
 @router.get("/v4/projects/{project_id}")
