@@ -42,7 +42,7 @@ from domino.exceptions import (
     exception_for_status,
 )
 
-__all__ = ["RETRY_STATUSES", "HttpClient", "redact", "server_message"]
+__all__ = ["RETRY_STATUSES", "HttpClient", "caller_retries", "redact", "server_message"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,11 @@ _MAX_MESSAGE = 500
 # variable (not adapter state) because upload threads share one adapter.
 _IDEMPOTENT: contextvars.ContextVar[bool | None] = contextvars.ContextVar(
     "domino_idempotent", default=None
+)
+# Set by callers with their own retry loop (the dataset upload): the adapter then makes exactly
+# one attempt, so retries do not multiply and a stop request is not stuck in urllib3's sleeps.
+_CALLER_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "domino_caller_retries", default=False
 )
 
 Timeout = float | tuple[float, float]
@@ -93,10 +98,16 @@ class _DominoRetry(Retry):
         return fresh
 
     def _is_method_retryable(self, method: str) -> bool:
+        if _CALLER_RETRIES.get():
+            return False
         override = _IDEMPOTENT.get()
         if override is not None:
             return override
         return super()._is_method_retryable(method)
+
+    def is_exhausted(self) -> bool:
+        # connection errors are retried whatever the method; the caller's loop does that
+        return (_CALLER_RETRIES.get() and bool(self.history)) or super().is_exhausted()
 
     def get_retry_after(self, response: Any) -> float | None:
         try:
@@ -503,3 +514,13 @@ def _idempotency(value: bool | None) -> Iterator[None]:
         yield
     finally:
         _IDEMPOTENT.reset(token)
+
+
+@contextmanager
+def caller_retries() -> Iterator[None]:
+    """Within this block the session's adapter does not retry: one attempt per request."""
+    token = _CALLER_RETRIES.set(True)
+    try:
+        yield
+    finally:
+        _CALLER_RETRIES.reset(token)

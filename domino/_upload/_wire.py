@@ -22,7 +22,7 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 
-from domino._http import RETRY_STATUSES, redact, server_message
+from domino._http import RETRY_STATUSES, caller_retries, redact, server_message
 
 __all__ = [
     "ChunkRejected",
@@ -182,8 +182,8 @@ class Transport:
     ``Session.request`` re-reads proxy settings from the environment on every call (several
     hundred microseconds each, more than a small chunk's whole round trip on loopback). An
     upload talks to one host, so the environment is merged once here and every chunk goes
-    through ``Session.send`` with those settings; auth, headers, cookies, adapters and retries
-    are still the session's.
+    through ``Session.send`` with those settings; auth, headers, cookies and adapters are still
+    the session's. Retries are not: the adapter makes one attempt and :func:`send` decides.
     """
 
     def __init__(
@@ -206,7 +206,10 @@ class Transport:
         prepared = self.session.prepare_request(
             requests.Request(method, url, data=data, headers=headers, auth=self.auth)
         )
-        return self.session.send(prepared, timeout=timeout, allow_redirects=False, **self.settings)
+        with caller_retries():  # send() below is the one retry loop for upload requests
+            return self.session.send(
+                prepared, timeout=timeout, allow_redirects=False, **self.settings
+            )
 
     def message(self, response: requests.Response) -> str:
         """The server's explanation of an error answer, never holding a credential."""

@@ -323,3 +323,46 @@ def test_retries_are_logged_at_info(
         _client(server, []).get("/v4/x")
     assert "retrying GET /v4/x in" in caplog.text and "503" in caplog.text
     assert KEY not in caplog.text
+
+
+def test_upload_requests_are_retried_by_the_upload_policy_alone(server: ScriptedServer) -> None:
+    # Nested retries (urllib3's inside each attempt of the upload's loop) multiplied the
+    # attempts and slept where a stop request could not interrupt them.
+    from domino._upload import _wire
+
+    server.plan(BUSY, Action(200, {"ok": True}))
+    sleeps: list[float] = []
+    http = _client(server, sleeps)
+    transport = _wire.Transport(http.session, http.host, http.auth)
+    policy = _wire.RetryPolicy(deadline=30.0, base=0.001, cap=0.001)
+    upload_retries: list[int] = []
+    response = _wire.send(
+        transport,
+        "GET",
+        server.url + "/v4/datasetrw/datasets/ds1/snapshot/file/test?key=k",
+        policy=policy,
+        stop=threading.Event(),
+        what="checking chunk 1",
+        on_retry=lambda: upload_retries.append(1),
+    )
+    assert response.status_code == 200
+    assert sleeps == []  # the session's adapter did not retry the 503 on its own
+    assert upload_retries == [1] and server.count("GET") == 2
+
+
+def test_upload_connection_failure_is_one_attempt_per_upload_retry() -> None:
+    from domino._upload import _wire
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sleeps: list[float] = []
+    http = _client(url, sleeps)
+    transport = _wire.Transport(http.session, http.host, http.auth)
+    with pytest.raises(requests.ConnectionError):
+        transport.request("POST", url + "/v4/datasetrw/datasets/ds1/snapshot/file", data=b"x")
+    assert sleeps == []
+    # ...while ordinary client requests keep their connection retries
+    with pytest.raises(DominoConnectionError):
+        http.get("/version")
+    assert len(sleeps) == http.max_retries
