@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from domino.server import uploads
 from domino.server.errors import install_handlers
-from domino.server.middleware import CollapseSlashesMiddleware
+from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
 from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
 from domino.server.services import Services
 from domino.server.store import Store
@@ -77,6 +77,7 @@ def create_app(
     app.state.runner = runner
     app.state.services = services
     install_handlers(app)
+    app.add_middleware(CatchAllMiddleware)
     app.add_middleware(CollapseSlashesMiddleware)
     for module in (meta, projects, files, runs, jobs, apps, datasets):
         app.include_router(module.router)

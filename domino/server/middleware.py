@@ -1,4 +1,4 @@
-"""ASGI middleware: collapse runs of ``/`` in the request path.
+"""ASGI middleware: collapse runs of ``/`` in the request path; answer unexpected errors.
 
 Domino clients build URLs by string concatenation and routinely produce ``//`` (``files_list``
 with the default path ends in ``/files/<commit>//``; ``blobs_get_v2("/a.txt")`` requests
@@ -9,10 +9,14 @@ path always means the same thing: ``files/<commit>/`` is the root of the commit 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 _RUNS = re.compile(r"/{2,}")
 _RUNS_BYTES = re.compile(rb"/{2,}")
@@ -31,3 +35,36 @@ class CollapseSlashesMiddleware:
                 new["raw_path"] = _RUNS_BYTES.sub(b"/", raw)
             scope = new
         await self.app(scope, receive, send)
+
+
+class CatchAllMiddleware:
+    """Answer an unexpected exception with a JSON 500 here, before it reaches the server loop.
+
+    Starlette's own error middleware re-raises after sending its 500, and uvicorn then drops the
+    keep-alive connection: the caller's *next* request on that pooled connection fails with a
+    connection reset, far from the request that went wrong.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise  # too late for a clean answer
+            log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            response = JSONResponse({"message": "internal server error"}, status_code=500)
+            await response(scope, receive, send)

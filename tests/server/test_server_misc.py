@@ -84,3 +84,18 @@ def test_json_bodies_that_could_not_be_echoed_back_are_400_before_anything_happe
         headers={"Content-Type": "application/json"},
     )
     assert created.status_code == 400
+
+
+def test_an_unexpected_error_is_a_json_500_and_the_connection_stays_usable(
+    server: LocalServer, api: Api, monkeypatch
+) -> None:
+    def broken() -> list:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(server.app.state.services.projects, "users", broken)
+    failed = api.get("/v4/users")
+    assert failed.status_code == 500
+    assert failed.json() == {"message": "internal server error"}
+    monkeypatch.undo()
+    # Same pooled connection: it used to be dropped after the 500, failing this request.
+    assert api.get("/v4/users").status_code == 200
