@@ -473,23 +473,23 @@ class HttpClient:
 
 
 def _describe(reason: BaseException) -> str:
-    text = self_text = str(reason)
-    if "CERTIFICATE_VERIFY_FAILED" in self_text:
+    text = str(reason)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
         return (
             "the server's TLS certificate could not be verified (point REQUESTS_CA_BUNDLE at "
             "your CA bundle, or set DOMINO_VERIFY_CERTIFICATE=false if you trust the network)"
         )
-    if "WRONG_VERSION_NUMBER" in self_text or "wrong version number" in self_text:
+    if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
         return "the server does not speak TLS on this port (use an http:// host?)"
-    if isinstance(reason, NewConnectionError) or "Failed to establish" in self_text:
-        if "refused" in self_text.lower():
+    if isinstance(reason, NewConnectionError) or "Failed to establish" in text:
+        if "refused" in text.lower():
             return "connection refused (is the server running and the host/port right?)"
-        if "Name or service not known" in self_text or "nodename nor servname" in self_text:
+        if "Name or service not known" in text or "nodename nor servname" in text:
             return "host name could not be resolved"
         return "could not connect: " + text.split(": ", 1)[-1]
-    if "RemoteDisconnected" in self_text or "Connection aborted" in self_text:
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
         return "the server closed the connection without answering"
-    if "ConnectTimeout" in type(reason).__name__ or "timed out" in self_text.lower():
+    if "ConnectTimeout" in type(reason).__name__ or "timed out" in text.lower():
         return "timed out while connecting"
     return text
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _engine
 from ._engine import UploadSummary
@@ -36,6 +36,9 @@ from ._paths import (
 )
 from ._progress import UploadProgress, make_reporter
 from ._state import ResumeState, state_path
+
+if TYPE_CHECKING:
+    from domino._http import HttpClient
 
 __all__ = ["UploadProgress", "UploadResult", "UploadSummary", "upload_files"]
 
@@ -59,7 +62,7 @@ class UploadResult(str):
 
 
 def upload_files(
-    http: Any,
+    http: HttpClient,
     dataset_id: str,
     local_path: str | os.PathLike[str],
     *,

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from domino._http import HttpClient
 from domino.exceptions import DatasetUploadError
 from domino.routes import Routes
 
@@ -86,7 +87,7 @@ class _Fatal(Exception):
 class UploadEngine:
     def __init__(
         self,
-        http: Any,
+        http: HttpClient,
         dataset_id: str,
         root: UploadRoot,
         *,
@@ -108,12 +109,10 @@ class UploadEngine:
         self.state = state
         self.reporter = reporter
         self.policy = _wire.RetryPolicy(deadline=retry_deadline)
-        connect, read = _timeouts(http)
+        connect, read = http.timeout
         self.chunk_timeout = (connect, max(read, _CHUNK_READ_TIMEOUT))
         self.end_timeout = (connect, max(read, _END_READ_TIMEOUT))
-        self.transport = _wire.Transport(
-            http.session, http.host, getattr(http, "auth", None), workers=max_workers
-        )
+        self.transport = _wire.Transport(http.session, http.host, http.auth, workers=max_workers)
         self._reset_counters()
 
     # ------------------------------------------------------------------ bookkeeping
@@ -527,13 +526,3 @@ def _join_all(threads: list[threading.Thread], grace: float) -> None:
     deadline = time.monotonic() + grace
     for thread in threads:
         thread.join(max(deadline - time.monotonic(), 0))
-
-
-def _timeouts(http: Any) -> tuple[float, float]:
-    """The client's (connect, read) timeout, whatever form it was configured in."""
-    value = getattr(http, "timeout", None)
-    if isinstance(value, (int, float)):
-        return float(value), float(value)
-    if isinstance(value, tuple) and len(value) == 2 and all(value):
-        return float(value[0]), float(value[1])
-    return 10.0, 60.0
