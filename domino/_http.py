@@ -393,17 +393,31 @@ class HttpClient:
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, **kwargs)
 
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", url, **kwargs)
+    # data and json are positional, as in the public request manager that scripts may call
+    def post(
+        self, url: str, data: Any = None, json: Any = None, **kwargs: Any
+    ) -> requests.Response:
+        return self.request("POST", url, data=data, json=json, **kwargs)
 
-    def put(self, url: str, **kwargs: Any) -> requests.Response:
-        return self.request("PUT", url, **kwargs)
+    def put(self, url: str, data: Any = None, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", url, data=data, **kwargs)
 
-    def patch(self, url: str, **kwargs: Any) -> requests.Response:
-        return self.request("PATCH", url, **kwargs)
+    def patch(
+        self, url: str, data: Any = None, json: Any = None, **kwargs: Any
+    ) -> requests.Response:
+        return self.request("PATCH", url, data=data, json=json, **kwargs)
 
     def delete(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", url, **kwargs)
+
+    def get_raw(self, url: str) -> Any:
+        """The body as a raw urllib3 stream (the public request manager's ``get_raw``)."""
+        return self.get(url, stream=True).raw
+
+    @property
+    def request_session(self) -> requests.Session:
+        """The session (the public request manager's name for it)."""
+        return self.session
 
     def json(self, method: str, url: str, **kwargs: Any) -> Any:
         """``request()`` then the parsed JSON body (``None`` for an empty body)."""

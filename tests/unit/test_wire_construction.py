@@ -207,3 +207,22 @@ def test_request_manager_compat_accepts_routes_paths_and_absolute_urls(
     assert client.request_manager.post(client._routes.job_start(), json={}).json() == {"id": "j"}
     assert client.request_manager.post(f"{HOST}/v4/jobs/start", json={}).status_code == 200
     assert [r.url for r in wire.request_history] == [f"{HOST}/v4/jobs/start"] * 2
+
+
+def test_request_manager_keeps_the_public_positional_data_json_and_get_raw(
+    client: Domino, wire: requests_mock.Mocker
+) -> None:
+    # the public _HttpRequestManager: post(url, data, json), put(url, data),
+    # patch(url, data, json), get_raw(url), request_session
+    wire.post(f"{HOST}/a", json={})
+    wire.put(f"{HOST}/b", json={})
+    wire.patch(f"{HOST}/c", json={})
+    wire.get(f"{HOST}/d", content=b"raw bytes")
+    manager = client.request_manager
+    manager.post(f"{HOST}/a", None, {"k": 1})
+    manager.put(f"{HOST}/b", b"payload")
+    manager.patch(f"{HOST}/c", None, {"n": 2})
+    assert manager.get_raw(f"{HOST}/d").read() == b"raw bytes"
+    post, put, patch, _ = wire.request_history
+    assert post.json() == {"k": 1} and put.body == b"payload" and patch.json() == {"n": 2}
+    assert manager.request_session is manager.session
