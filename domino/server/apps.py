@@ -32,6 +32,9 @@ class Apps:
         self.repo = repo
         self.stop_grace = stop_grace
         self._lock = threading.Lock()
+        # Held for a whole start: two starts of one app would share its work directory and
+        # the first one's process would escape every later stop.
+        self._start_lock = threading.Lock()
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
 
     # -- rows ----------------------------------------------------------------------------------
@@ -138,6 +141,17 @@ class Apps:
             return ""
 
     def start(
+        self,
+        app: dict[str, Any],
+        body: dict[str, Any],
+        *,
+        user_id: str,
+        api_host: str,
+    ) -> None:
+        with self._start_lock:
+            self._start(app, body, user_id=user_id, api_host=api_host)
+
+    def _start(
         self,
         app: dict[str, Any],
         body: dict[str, Any],

@@ -99,3 +99,44 @@ def test_app_whose_files_cannot_be_materialised_fails_with_a_message(server, pro
     view = project.api.ok("GET", f"/v4/modelProducts/{app['id']}")
     assert view["status"] == "Failed"
     assert "could not prepare the files" in view["message"]
+
+
+def test_concurrent_starts_of_one_app_leave_no_process_behind_after_stop(
+    project: Project, tmp_path
+) -> None:
+    import os
+    import threading
+
+    pids = tmp_path / "pids"
+    project.upload("app.sh", f"echo $$ >> {pids}\nwhile true; do sleep 0.2; done\n")
+    app = _create(project)
+    barrier = threading.Barrier(6)
+
+    codes: list[int] = []
+
+    def start() -> None:
+        barrier.wait()
+        codes.append(project.api.post(f"/v4/modelProducts/{app['id']}/start", json={}).status_code)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [200] * 6
+    wait_for(lambda: pids.exists() and pids.read_text().split(), bool)
+    assert project.api.post(f"/v4/modelProducts/{app['id']}/stop").status_code == 200
+
+    def alive() -> list[int]:
+        found = []
+        for pid in map(int, pids.read_text().split()):
+            try:
+                os.kill(pid, 0)
+                found.append(pid)
+            except ProcessLookupError:
+                pass
+        return found
+
+    # Each start replaces the previous process; none may escape the final stop.
+    wait_for(alive, lambda left: left == [], timeout=15)
+    assert _status(project, app["id"]) == "Stopped"
