@@ -138,8 +138,9 @@ class JobsMixin(RunsMixin):
         :class:`~domino.exceptions.PollTimeoutError` (also ``polling2.TimeoutException``)
         after ``max_poll_time`` seconds (``0``/``None``: no limit).
         """
-        from domino._wait import poll
+        from domino._wait import check_poll_args, poll
 
+        check_poll_args(poll_freq, max_poll_time)
         job = self.job_start(**kwargs)
         job_id = str(require(job, "id", f"POST {self._routes.job_start()}"))
         seen: list[Any] = []

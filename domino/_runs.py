@@ -161,8 +161,9 @@ class RunsMixin(ClientBase):
         after ``max_poll_time`` seconds; :class:`~domino.exceptions.PollRetriesExceededError`
         after more than ``retry_count`` consecutive failed polls.
         """
-        from domino._wait import poll
+        from domino._wait import check_poll_args, poll
 
+        check_poll_args(poll_freq, max_poll_time)
         started = self.runs_start(command, is_direct, commit_id, title, tier, publish_api_endpoint)
         run_id = str(require(started, "runId", f"POST {self._routes.runs()}"))
 

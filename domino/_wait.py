@@ -24,7 +24,7 @@ from domino.exceptions import (
     ReloginRequiredException,
 )
 
-__all__ = ["INITIAL_DELAY", "poll"]
+__all__ = ["INITIAL_DELAY", "check_poll_args", "poll"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,24 @@ def _permanent(exc: BaseException, tolerate: tuple[type[BaseException], ...]) ->
         if 400 <= status < 500 and status not in (408, 429):
             return not any(issubclass(t, DominoHTTPError) and isinstance(exc, t) for t in tolerate)
     return False
+
+
+def check_poll_args(poll_freq: Any, max_poll_time: Any) -> None:
+    """:class:`InvalidArgumentError` for waiting arguments :func:`poll` cannot use.
+
+    The ``*_blocking`` methods call this before they start anything, so a typo never leaves
+    a run going that nobody waits for.
+    """
+    if isinstance(poll_freq, bool) or not isinstance(poll_freq, int | float) or not poll_freq > 0:
+        raise InvalidArgumentError(f"poll_freq={poll_freq!r} must be a positive number of seconds")
+    if max_poll_time is not None and (
+        isinstance(max_poll_time, bool)
+        or not isinstance(max_poll_time, int | float)
+        or max_poll_time < 0
+    ):
+        raise InvalidArgumentError(
+            f"max_poll_time={max_poll_time!r} must be a number of seconds (>= 0) or None"
+        )
 
 
 def _default_describe(value: Any) -> str:
@@ -93,8 +111,7 @@ def poll(
         PollTimeoutError: the deadline passed (``.last`` holds the last value seen).
         PollRetriesExceededError: too many consecutive tolerated failures.
     """
-    if poll_freq <= 0:
-        raise InvalidArgumentError(f"poll_freq={poll_freq!r} must be positive")
+    check_poll_args(poll_freq, max_poll_time)
     render = describe or _default_describe
     start = clock()
     deadline = None if max_poll_time is None else start + max_poll_time

@@ -33,6 +33,19 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         lambda d: d.app_publish(commit_id="c" * 40, branch="main"),
         "branch",
     ),
+    # checked before the job/run is started, so no execution is left running unwatched
+    "job_start_blocking with poll_freq 0": (
+        lambda d: d.job_start_blocking(poll_freq=0, command="main.py"),
+        "poll_freq=0",
+    ),
+    "runs_start_blocking with a negative max_poll_time": (
+        lambda d: d.runs_start_blocking(["main.py"], max_poll_time=-1),
+        "max_poll_time=-1",
+    ),
+    "runs_start_blocking with poll_freq as text": (
+        lambda d: d.runs_start_blocking(["main.py"], poll_freq="5"),
+        "poll_freq='5'",
+    ),
 }
 
 
