@@ -15,6 +15,7 @@ import queue
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from domino.server.blobs import CHUNK
 from domino.server.executions import Executions
 from domino.server.repo import Entry, Repo, validate_path
 from domino.server.store import InvalidInput, Store, new_secret, now_ms
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 300.0
 # Directories a run leaves behind that are caches, not results.
 _IGNORED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
+# O_NONBLOCK: opening a FIFO the process left must not hang the worker.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 
 
 class CannotStart(Exception):
@@ -392,26 +396,25 @@ class Runner:
         input_tree = self.repo.tree(row["project_id"], row["input_commit"])
         changes: dict[str, Entry | None] = {}
         seen: set[str] = set()
-        for dirpath, dirnames, filenames in os.walk(work_dir):
-            dirnames[:] = [
-                d
-                for d in dirnames
-                if d not in _IGNORED_DIRS and not os.path.islink(os.path.join(dirpath, d))
-            ]
+        # fwalk with dir fds and O_NOFOLLOW: a symlink the process left (to /etc/passwd, to a
+        # folder outside) is never followed, even if it replaces a file or folder mid-walk.
+        for dirpath, dirnames, filenames, dirfd in os.fwalk(work_dir, follow_symlinks=False):
+            dirnames[:] = [d for d in dirnames if d not in _IGNORED_DIRS]
             for name in filenames:
-                full = Path(dirpath) / name
-                if full.is_symlink() or not full.is_file():
-                    continue
-                rel = full.relative_to(work_dir).as_posix()
+                rel = Path(dirpath, name).relative_to(work_dir).as_posix()
                 try:
                     validate_path(rel)
-                except InvalidInput:
-                    continue
-                seen.add(rel)
-                st = full.stat()
-                if snapshot.get(rel) == (st.st_size, st.st_mtime_ns):
-                    continue
-                key, size = self.repo.blobs.put_file(full)
+                    fd = os.open(name, _OPEN_FLAGS, dir_fd=dirfd)
+                except (InvalidInput, OSError):
+                    continue  # a symlink (ELOOP), or a name no commit can hold
+                with os.fdopen(fd, "rb") as fh:
+                    st = os.fstat(fh.fileno())
+                    if not stat.S_ISREG(st.st_mode):
+                        continue  # FIFOs, sockets, devices
+                    seen.add(rel)
+                    if snapshot.get(rel) == (st.st_size, st.st_mtime_ns):
+                        continue
+                    key, size = self.repo.blobs.put_chunks(iter(lambda: fh.read(CHUNK), b""))
                 old = input_tree.get(rel)
                 if old is not None and old[0] == key:
                     continue

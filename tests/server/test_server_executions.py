@@ -59,6 +59,27 @@ def test_run_succeeds_and_output_commit_holds_created_files(project: Project) ->
     assert "hello x y" in project.stdout(run_id)["stdout"]
 
 
+def test_symlinks_fifos_and_linked_folders_left_by_a_job_never_reach_its_commit(
+    project: Project, tmp_path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("host secret")
+    project.upload("data.csv", "a,b\n")
+    script = (
+        f"ln -s /etc/passwd passwd.txt\n"
+        f"ln -s {outside} linked\n"
+        f"rm data.csv && ln -s {outside}/secret.txt data.csv\n"
+        f"mkfifo pipe\n"
+        f"echo mine > real.txt\n"
+    )
+    project.upload("leak.sh", script)
+    run = project.wait_run(project.start_run(["leak.sh"]))
+    assert run["status"] == "Succeeded", project.stdout(run["id"])
+    assert set(project.files(run["outputCommitId"])) == {"leak.sh", "real.txt"}
+    assert project.download(run["outputCommitId"], "real.txt") == b"mine\n"
+
+
 def test_failed_run_still_gets_an_output_commit(project: Project) -> None:
     project.upload("fail.py", FAIL)
     run = project.wait_run(project.start_run(["fail.py"]))
