@@ -217,21 +217,33 @@ class Transport:
         return redact(text, self.auth)
 
 
+_POOL_LOCK = threading.Lock()
+
+
 def _ensure_pool(session: requests.Session, host: str, workers: int) -> None:
-    """Give ``host`` a connection pool with room for every worker.
+    """Give ``host``'s adapter a connection pool with room for every worker.
 
     A smaller pool would make urllib3 open and discard a connection per request beyond its
-    size (with a warning each time). The replacement keeps the adapter's retry policy and is
-    mounted for this host only.
+    size (with a warning each time). The adapter's pool manager is replaced in place rather
+    than a new adapter mounted: ``Session.mount`` reorders ``session.adapters``, which every
+    other thread using the client iterates on each request.
     """
     adapter = session.get_adapter(host)
-    size = getattr(adapter, "_pool_maxsize", None)
-    if isinstance(adapter, HTTPAdapter) and isinstance(size, int) and size < workers:
+    if not isinstance(adapter, HTTPAdapter):
+        return
+    with _POOL_LOCK:
+        size = getattr(adapter, "_pool_maxsize", None)
+        if not isinstance(size, int) or size >= workers:
+            return
         logger.debug("Growing the connection pool for %s from %d to %d", host, size, workers)
-        session.mount(
-            host.rstrip("/") + "/",
-            HTTPAdapter(pool_maxsize=workers, max_retries=adapter.max_retries),
+        previous = adapter.poolmanager
+        adapter.init_poolmanager(
+            getattr(adapter, "_pool_connections", 10),
+            workers,
+            block=getattr(adapter, "_pool_block", False),
         )
+        # requests in flight keep their connections; idle ones of the old pools are closed
+        previous.clear()
 
 
 def send(

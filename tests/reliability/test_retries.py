@@ -366,3 +366,19 @@ def test_upload_connection_failure_is_one_attempt_per_upload_retry() -> None:
     with pytest.raises(DominoConnectionError):
         http.get("/version")
     assert len(sleeps) == http.max_retries
+
+
+def test_upload_grows_the_pool_without_touching_the_sessions_adapter_table(
+    server: ScriptedServer,
+) -> None:
+    # Session.mount() rewrites session.adapters, which other threads sharing the client
+    # iterate on every request; growing the pool must not do that.
+    from domino._upload import _wire
+
+    http = _client(server, pool_maxsize=2)
+    before = dict(http.session.adapters)
+    _wire.Transport(http.session, http.host, http.auth, workers=12)
+    assert http.session.adapters == before
+    adapter = http.session.get_adapter(http.host)
+    assert adapter._pool_maxsize == 12  # type: ignore[attr-defined]
+    assert http.get("/x").status_code == 200
