@@ -26,6 +26,11 @@ def commit_id_of(entry: Any) -> str:
     return str(entry)
 
 
+def _check_path(path: Any) -> None:
+    if not isinstance(path, str) or not path:
+        raise InvalidArgumentError(f"path must be a file path inside the project, got {path!r}")
+
+
 class FilesMixin(ClientBase):
     def commits_list(self) -> list[Any]:
         """The project's commits, newest first (plain ids or ``{"id": ...}`` objects)."""
@@ -46,6 +51,7 @@ class FilesMixin(ClientBase):
             with open("data.csv", "rb") as fh:
                 domino.files_upload("/data/data.csv", fh)
         """
+        _check_path(path)
         if not path.startswith("/"):
             path = "/" + path
         return self._http.put(self._routes.files_upload(path), data=file)
@@ -74,6 +80,7 @@ class FilesMixin(ClientBase):
         ``path`` must be normalised (no ``a//b``, ``./a``, ``a/../b`` or trailing ``/``), else
         :class:`~domino.exceptions.MalformedInputException`.
         """
+        _check_path(path)
         if os.path.normpath(path) != path:
             raise exceptions.MalformedInputException(
                 f"Path should be normalized and cannot contain '..' or '../': got {path!r}, "

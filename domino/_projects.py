@@ -10,6 +10,7 @@ import requests
 from domino import exceptions
 from domino._base import ClientBase, expect_dict, expect_list, require
 from domino._types import Tag
+from domino.exceptions import InvalidArgumentError
 
 __all__ = ["ProjectsMixin"]
 
@@ -38,6 +39,11 @@ class ProjectsMixin(ClientBase):
 
     def get_user_id(self, username_or_email: str) -> str | None:
         """Id of the first user whose user name or email equals the argument, else ``None``."""
+        if not isinstance(username_or_email, str) or not username_or_email:
+            # None would match the first user without an email address
+            raise InvalidArgumentError(
+                f"username_or_email must be a user name or email, got {username_or_email!r}"
+            )
         where = f"GET {self._routes.users()}"
         for user in expect_list(self._get(self._routes.users()), where):
             user = expect_dict(user, where)
@@ -83,9 +89,13 @@ class ProjectsMixin(ClientBase):
         return self._get(self._routes.tag_details(tag_id))
 
     def tags_add(self, tags: list[str], project_id: str | None = None) -> requests.Response:
-        """Add tags by name; returns the raw response (its JSON lists the tag objects)."""
+        """Add tags by name; returns the raw response (its JSON lists the tag objects).
+
+        A single name is taken as a one-element list (not split into its characters).
+        """
+        names = [tags] if isinstance(tags, str) else list(tags)
         project_id = project_id or self.project_id
-        return self._http.post(self._routes.tags_add(project_id), json={"tagNames": list(tags)})
+        return self._http.post(self._routes.tags_add(project_id), json={"tagNames": names})
 
     def tag_get_id(self, tag_name: str, project_id: str | None = None) -> str | None:
         """Id of the first tag with that name, or ``None`` (with a warning) if there is none."""

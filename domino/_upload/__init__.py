@@ -24,6 +24,8 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from domino.exceptions import InvalidArgumentError
+
 from . import _engine
 from ._engine import UploadSummary
 from ._paths import (
@@ -101,6 +103,8 @@ def upload_files(
         DatasetUploadError: the upload failed; the session was cancelled.
         KeyboardInterrupt: re-raised after stopping; calling again resumes the upload.
     """
+    if not isinstance(dataset_id, str) or not dataset_id.strip():
+        raise InvalidArgumentError(f"dataset_id must be a dataset id, got {dataset_id!r}")
     setting = check_collision_setting(file_upload_setting)
     workers = check_max_workers(max_workers)
     chunk_size = check_chunk_size(target_chunk_size)

@@ -42,6 +42,10 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         lambda d: d.runs_start_blocking(["main.py"], max_poll_time=-1),
         "max_poll_time=-1",
     ),
+    "collaborator lookup for None": (lambda d: d.collaborators_add(None), "None"),
+    "files_upload without a path": (lambda d: d.files_upload(None, b"x"), "None"),
+    "blobs_get_v2 with a non-string path": (lambda d: d.blobs_get_v2(7, "c1", "p1"), "7"),
+    "upload into dataset None": (lambda d: d.datasets_upload_files(None, "."), "dataset_id"),
     "runs_start_blocking with poll_freq as text": (
         lambda d: d.runs_start_blocking(["main.py"], poll_freq="5"),
         "poll_freq='5'",

@@ -165,3 +165,11 @@ def test_tag_ids_are_url_quoted_in_paths(client: Domino, wire: requests_mock.Moc
     wire.get(f"{HOST}/projectTags/a%2Fb%3Fc", json={})
     client.tag_details("a/b?c")
     assert wire.last_request.url == f"{HOST}/projectTags/a%2Fb%3Fc"
+
+
+def test_tags_add_with_a_single_name_sends_it_as_one_tag(
+    client: Domino, wire: requests_mock.Mocker
+) -> None:
+    wire.post(f"{HOST}/v4/projects/{PROJECT_ID}/tags", json=[])
+    client.tags_add("nightly")
+    assert wire.last_request.json() == {"tagNames": ["nightly"]}
