@@ -39,10 +39,31 @@ def dataset(client: domino.Domino) -> str:
 
 def _stats(server: Any) -> dict[str, int]:
     response = requests.get(
-        f"{server.url}/_local/uploads/stats", headers={"X-Domino-Api-Key": server.api_key}
+        f"{server.url}/_local/uploads/stats",
+        headers={"X-Domino-Api-Key": server.api_key},
+        timeout=60,
     )
     response.raise_for_status()
     return dict(response.json())
+
+
+def _settled_stats(server: Any, *, quiet: float = 1.0, timeout: float = 60.0) -> dict[str, int]:
+    """The upload counters once they have stopped moving for ``quiet`` seconds.
+
+    After a client dies or is interrupted, the server may still be finishing a chunk whose body
+    had fully arrived (hashing it, recording it); on a busy machine that can take a while. A
+    fixed sleep would read the counters too early there; waiting for them to settle does not.
+    """
+    deadline = time.monotonic() + timeout
+    last = _stats(server)
+    still_since = time.monotonic()
+    while time.monotonic() - still_since < quiet:
+        assert time.monotonic() < deadline, f"upload counters still moving after {timeout}s"
+        time.sleep(0.1)
+        now = _stats(server)
+        if now != last:
+            last, still_since = now, time.monotonic()
+    return last
 
 
 def _listing(server: Any, dataset_id: str) -> dict[str, tuple[int, str]]:
@@ -145,8 +166,7 @@ def test_upload_killed_with_sigkill_resumes_resending_at_most_one_chunk_per_work
     finally:
         if child.poll() is None:
             child.kill()
-    time.sleep(0.3)  # let the server notice the dropped connections
-    stored_by_child = _stats(domino_server)["bytes_stored"] - base["bytes_stored"]
+    stored_by_child = _settled_stats(domino_server)["bytes_stored"] - base["bytes_stored"]
     assert 0 < stored_by_child < size
     assert list(cache_dir.rglob("*.jsonl")), "the child left no resume state"
 
@@ -189,9 +209,8 @@ def test_ctrl_c_keeps_the_session_and_calling_again_sends_only_what_is_missing(
             dataset, folder, progress=_interrupt_after_first_progress, **kw
         )
     stopped_at = _stats(domino_server)["chunks_stored"]
-    time.sleep(1.0)
     # Queued chunks are not sent after Ctrl-C: at most the requests in flight complete.
-    assert _stats(domino_server)["chunks_stored"] - stopped_at <= kw["max_workers"]
+    assert _settled_stats(domino_server)["chunks_stored"] - stopped_at <= kw["max_workers"]
     assert "open" in _session_states(domino_server).values()
     assert _listing(domino_server, dataset) == {}
 
@@ -282,19 +301,20 @@ def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_
         text=True,
     )
     try:
+        deadline = time.monotonic() + 60
         while _stats(domino_server)["chunks_stored"] - base["chunks_stored"] < 6:
             assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "the child never got going"
             time.sleep(0.01)
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=30)
+        out, err = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
     assert child.returncode != 0 and "finished" not in out
     assert "KeyboardInterrupt" in err
     assert "call datasets_upload_files again to resume" in err
-    time.sleep(0.5)
-    stored = _stats(domino_server)["bytes_stored"] - base["bytes_stored"]
+    stored = _settled_stats(domino_server)["bytes_stored"] - base["bytes_stored"]
     assert 0 < stored < size
 
     result = client.datasets_upload_files(
