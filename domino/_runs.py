@@ -171,7 +171,7 @@ class RunsMixin(ClientBase):
             return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
 
         final = poll(
-            lambda: self.runs_status(run_id),
+            lambda: expect_dict(self.runs_status(run_id), f"GET {self._routes.run(run_id)}"),
             is_done=is_done,
             poll_freq=poll_freq,
             max_poll_time=max_poll_time,

@@ -121,3 +121,12 @@ def test_files_download_with_a_commit_entry_without_id_raises_typed_key_error(
     wire.get(f"{HOST}/v1/projects/alice/churn/commits", json=[{"sha": "c1"}])
     with pytest.raises(UnexpectedResponseError, match="commits list.*'id'"):
         client.files_download("/README.md")
+
+
+def test_runs_start_blocking_with_a_run_status_that_is_not_an_object_raises_typed_error(
+    client: Domino, wire: requests_mock.Mocker, fake_time: FakeTime
+) -> None:
+    wire.post(RUNS, json={"runId": RUN_ID})
+    wire.get(f"{RUNS}/{RUN_ID}", json=["Running"])
+    with pytest.raises(UnexpectedResponseError, match="expected a JSON object"):
+        client.runs_start_blocking(["main.py"])
