@@ -167,11 +167,14 @@ class RunsMixin(ClientBase):
         started = self.runs_start(command, is_direct, commit_id, title, tier, publish_api_endpoint)
         run_id = str(require(started, "runId", f"POST {self._routes.runs()}"))
 
-        def is_done(run: Run) -> bool:
+        def fetch() -> dict[str, Any]:
+            return expect_dict(self.runs_status(run_id), f"GET {self._routes.run(run_id)}")
+
+        def is_done(run: dict[str, Any]) -> bool:
             return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
 
         final = poll(
-            lambda: expect_dict(self.runs_status(run_id), f"GET {self._routes.run(run_id)}"),
+            fetch,
             is_done=is_done,
             poll_freq=poll_freq,
             max_poll_time=max_poll_time,
