@@ -36,6 +36,7 @@ from domino._version import __version__
 from domino.exceptions import (
     DominoConnectionError,
     DominoTimeoutError,
+    InvalidArgumentError,
     InvalidResponseError,
     InvalidSettingError,
     ReloginRequiredException,
@@ -342,7 +343,7 @@ class HttpClient:
     def url(self, path: str) -> str:
         """``host + path``; ``path`` must start with ``/``."""
         if not path.startswith("/"):
-            raise ValueError(f"path {path!r} must start with '/'")
+            raise InvalidArgumentError(f"path {path!r} must start with '/'")
         return self.host + path
 
     def _absolute(self, url: str) -> str:
@@ -350,7 +351,7 @@ class HttpClient:
             return self.host + url
         if "://" in url:
             return url
-        raise ValueError(f"url {url!r} must be absolute or a path starting with '/'")
+        raise InvalidArgumentError(f"url {url!r} must be absolute or a path starting with '/'")
 
     def _redact(self, text: str) -> str:
         return redact(text, self.auth)

@@ -42,6 +42,10 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         lambda d: d.runs_start_blocking(["main.py"], max_poll_time=-1),
         "max_poll_time=-1",
     ),
+    "request_manager with a relative url": (
+        lambda d: d.request_manager.get("v4/jobs"),
+        "v4/jobs",
+    ),
     "collaborator lookup for None": (lambda d: d.collaborators_add(None), "None"),
     "files_upload without a path": (lambda d: d.files_upload(None, b"x"), "None"),
     "blobs_get_v2 with a non-string path": (lambda d: d.blobs_get_v2(7, "c1", "p1"), "7"),
