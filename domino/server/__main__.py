@@ -83,7 +83,11 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
-    app = create_app(data_dir, workers=args.workers, users=users)
+    try:
+        app = create_app(data_dir, workers=args.workers, users=users)
+    except ValueError as exc:  # e.g. one --user key given to two users
+        print(f"domino-server: {exc}", file=sys.stderr)
+        return 2
     # Public-client tests and examples expect "<user>/quick-start" to exist.
     for name, _key in users:
         app.state.services.ensure_quick_start(name)

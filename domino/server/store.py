@@ -278,11 +278,18 @@ class Store:
     def add_credential(
         self, user_id: str, secret: str, kind: str = "key", execution_id: str | None = None
     ) -> None:
+        digest = hash_secret(secret)
         with self.transaction() as tx:
+            owner = tx.execute(
+                "SELECT user_id FROM credentials WHERE hash = ?", (digest,)
+            ).fetchone()
+            if owner is not None and owner["user_id"] != user_id:
+                # Ignoring it (as before) made the key log in as that other user.
+                raise ValueError("this API key already belongs to another user")
             tx.execute(
                 "INSERT OR IGNORE INTO credentials (hash, user_id, kind, created, execution_id)"
                 " VALUES (?,?,?,?,?)",
-                (hash_secret(secret), user_id, kind, now_ms(), execution_id),
+                (digest, user_id, kind, now_ms(), execution_id),
             )
 
     def add_user(self, name: str, api_key: str | None = None, *, is_admin: bool = False) -> str:

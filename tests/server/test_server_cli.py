@@ -181,3 +181,24 @@ def test_second_serve_on_the_same_data_dir_exits_with_an_error(served, tmp_path:
     )
     assert result.returncode == 1
     assert "already serving" in result.stdout + result.stderr
+
+
+def test_one_key_for_two_users_is_refused_instead_of_logging_in_as_the_first(
+    tmp_path: Path,
+) -> None:
+    key = "shared-key-0123456789"
+    result = _cli(
+        "serve",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path),
+        "--user",
+        f"alice:{key}",
+        "--user",
+        f"bob:{key}",
+    )
+    assert result.returncode == 2
+    assert "already belongs to another user" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert key not in result.stderr
