@@ -86,3 +86,79 @@ def test_keys_are_not_stored_in_clear(server: LocalServer) -> None:
     wal = server.data_dir / "domino.sqlite3-wal"
     raw += wal.read_bytes() if wal.exists() else b""
     assert server.api_key.encode() not in raw
+
+
+# Routes a stranger may legitimately call with 2xx: they are not about anyone's project.
+_NOT_PROJECT_SCOPED = {
+    ("get", "/version"),
+    ("get", "/v4/users"),
+    ("get", "/v4/users/self"),
+    ("get", "/dataset"),  # only when projectId is absent; it is always given below
+    ("get", "/_local/uploads/stats"),
+    ("post", "/project"),
+    ("post", "/v4/projects"),
+}
+
+
+def test_a_stranger_gets_no_2xx_from_any_route_about_someone_elses_project(
+    server: LocalServer, project: Project, other_user: tuple[str, Api]
+) -> None:
+    import re
+
+    _, bob = other_user
+    api = project.api
+    project.upload("app.sh", "sleep 30\n")
+    job = project.start_job("app.sh")["id"]
+    dataset = api.ok("POST", "/dataset", json={"projectId": project.id, "datasetName": "d"})
+    dataset_id = dataset["datasetId"]
+    app = api.ok("POST", "/v4/modelProducts", json={"projectId": project.id, "name": "a"})["id"]
+    upload = api.post(f"/v4/datasetrw/datasets/{dataset_id}/snapshot/file/start", json={}).json()
+    tag = api.ok("POST", f"/v4/projects/{project.id}/tags", json={"tagNames": ["t"]})[0]["id"]
+    commit = project.commits()[0]
+    values = {
+        "owner": project.owner,
+        "project": project.name,
+        "project_id": project.id,
+        "commit_id": commit,
+        "path": "app.sh",
+        "key": upload,
+        "dataset_id": dataset_id,
+        "job_id": job,
+        "run_id": job,
+        "app_id": app,
+        "tag_id": tag,
+        "user_id": api.ok("GET", "/v4/users/self")["id"],
+    }
+    body = {
+        "projectId": project.id,
+        "jobId": job,
+        "commandToRun": "app.sh",
+        "command": ["app.sh"],
+        "datasetName": "x",
+        "tagNames": ["x"],
+        "name": "x",
+        "collaboratorId": values["user_id"],
+    }
+    query = {
+        "projectId": project.id,
+        "key": upload,
+        "ownerName": project.owner,
+        "projectName": project.name,
+    }
+    spec = Api(server.url).get("/openapi.json").json()
+    checked = 0
+    for template, methods in spec["paths"].items():
+        for method in methods:
+            if (method, template) in _NOT_PROJECT_SCOPED or template == "/_local/reset":
+                continue
+            path = re.sub(r"{(\w+)(?::path)?}", lambda m: values[m.group(1)], template)
+            response = bob.request(method.upper(), path, params=query, json=body)
+            checked += 1
+            if template == "/projectTags/{tag_id}":  # tags are global; their projects are not
+                assert project.id not in response.json()["projects"]
+                continue
+            assert not response.ok, f"{method.upper()} {template} -> {response.status_code}"
+            assert response.status_code in (403, 404), (template, response.text)
+    assert checked >= 40
+    assert project.job(job)["statuses"]["executionStatus"] in ("Queued", "Running")
+    project.stop(job)
