@@ -178,12 +178,14 @@ def _file_path(value: str) -> str:
     The public client sends paths relative to its working directory, so a folder uploaded
     from elsewhere arrives as ``../../data/a.csv``. Refusing it would send that client into
     25 minutes of retries; resolving ``..`` and dropping what would climb out of the dataset
-    (giving ``data/a.csv``) can never write outside it.
+    (giving ``data/a.csv``) can never write outside it. Backslashes are separators: clients
+    before 1.4.2 send Windows paths as they are, and a name like ``..\\x`` must not survive
+    to be read as a path by whoever later syncs the dataset to Windows.
     """
     if value.startswith("/") or value.startswith("\\") or (len(value) > 1 and value[1] == ":"):
         raise ApiError(400, f"resumableRelativePath {value!r} must be relative, not absolute")
     parts: list[str] = []
-    for part in value.split("/"):
+    for part in value.replace("\\", "/").split("/"):
         if part == "..":
             if parts:
                 parts.pop()
@@ -455,7 +457,7 @@ def end_upload(
 ) -> JSONResponse:
     store = _store(request)
     _check_dataset(store, user, dataset_id)
-    raw_target = request.query_params.get("targetRelativePath") or ""
+    raw_target = (request.query_params.get("targetRelativePath") or "").replace("\\", "/")
     target = _clean_path(raw_target, "targetRelativePath") if raw_target.strip("/") else ""
     with store.transaction() as tx:
         row = tx.execute("SELECT * FROM upload_sessions WHERE key = ?", (key,)).fetchone()

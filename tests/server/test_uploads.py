@@ -174,7 +174,15 @@ def test_file_part_is_taken_whatever_its_field_name(server: Any, api: Any, datas
 
 @pytest.mark.parametrize(
     ("rel", "stored"),
-    [("../evil.txt", "evil.txt"), ("../../up/a.csv", "up/a.csv"), ("a/../../b", "b")],
+    [
+        ("../evil.txt", "evil.txt"),
+        ("../../up/a.csv", "up/a.csv"),
+        ("a/../../b", "b"),
+        # Windows separators (clients before 1.4.2) are separators, never part of a name.
+        ("win\\sub\\a.csv", "win/sub/a.csv"),
+        ("..\\..\\x.txt", "x.txt"),
+        ("a\\..\\..\\y.txt", "y.txt"),
+    ],
 )
 def test_relative_path_climbing_out_is_kept_inside_the_dataset(
     server: Any, api: Any, dataset: str, rel: str, stored: str
@@ -185,7 +193,9 @@ def test_relative_path_climbing_out_is_kept_inside_the_dataset(
     assert listing(server, api, dataset) == {stored: sha(b"x")}
 
 
-@pytest.mark.parametrize("rel", ["/etc/passwd", "C:/x", "..", "a/\x00b", "d/" + "n" * 256])
+@pytest.mark.parametrize(
+    "rel", ["/etc/passwd", "C:/x", "\\\\server\\share\\x", "..", "a/\x00b", "d/" + "n" * 256]
+)
 def test_absolute_or_empty_relative_path_is_refused(
     server: Any, api: Any, dataset: str, rel: str
 ) -> None:
@@ -442,3 +452,16 @@ def test_a_session_holding_a_file_and_a_folder_of_one_name_is_400_and_places_not
     assert ended.status_code == 400, ended.text
     assert "'a'" in ended.json()["message"]
     assert listing(server, api, dataset) == {}
+
+
+def test_backslashes_in_the_target_path_are_separators_and_cannot_climb(
+    server: Any, api: Any, dataset: str
+) -> None:
+    first = Upload(server, api, dataset)
+    assert first.chunk("sub/dir/keep.txt", 1, b"k").status_code == 200
+    assert first.end().status_code == 200
+    climbing = Upload(server, api, dataset)
+    assert climbing.chunk("n.txt", 1, b"n").status_code == 200
+    assert climbing.end("sub\\..\\..").status_code == 400
+    assert climbing.end("sub\\dir").status_code == 200
+    assert set(listing(server, api, dataset)) == {"sub/dir/keep.txt", "sub/dir/n.txt"}
