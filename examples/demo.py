@@ -1,7 +1,7 @@
 """What ``make demo`` runs: a local domino-server, the quickstart against it, then shutdown.
 
-1. start ``python -m domino.server serve`` on a free loopback port with a temporary data
-   directory and a random admin API key;
+1. start ``python -m domino.server serve --port 0`` (the OS picks a free loopback port, which
+   the server prints) with a temporary data directory and a random admin API key;
 2. wait until ``GET /version`` answers;
 3. create a second user to be added as a collaborator;
 4. run examples/quickstart.py with DOMINO_API_HOST / DOMINO_USER_API_KEY set;
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,29 +30,35 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_RESULTS = HERE.parent / "demo-data" / "results"
 QUICKSTART = HERE / "quickstart.py"
 COLLABORATOR = "demo-collaborator"
-STARTUP_TIMEOUT = 30.0
-QUICKSTART_TIMEOUT = 100.0
+# Generous: these only stop a hung demo, and a busy CI machine can be many times slower.
+STARTUP_TIMEOUT = 60.0
+QUICKSTART_TIMEOUT = 240.0
+LISTENING = re.compile(r"listening on (http://\S+)")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def wait_until_up(log_path: Path, server: subprocess.Popen[bytes]) -> str | None:
+    """The server's URL once it answers ``GET /version``; None if it exits or never answers.
 
-
-def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> bool:
+    The server binds port 0 itself and prints the port it got: picking a free port here and
+    passing it on would leave a window in which another process can take it.
+    """
     deadline = time.monotonic() + STARTUP_TIMEOUT
+    url = None
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen(url + "/version", timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
+            return None
+        if url is None:
+            found = LISTENING.search(log_path.read_text(errors="replace"))
+            url = found.group(1) if found else None
+        if url is not None:
+            try:
+                with urllib.request.urlopen(url + "/version", timeout=5) as response:
+                    if response.status == 200:
+                        return url
+            except (urllib.error.URLError, OSError):
+                pass
         time.sleep(0.1)
-    return False
+    return None
 
 
 def stop(server: subprocess.Popen[bytes]) -> None:
@@ -78,22 +84,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data_dir = Path(tempfile.mkdtemp(prefix="domino-demo-"))
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     api_key = secrets.token_hex(20)
     started = time.monotonic()
-    server_cmd = [sys.executable, "-m", "domino.server", "serve", "--port", str(port)]
+    server_cmd = [sys.executable, "-m", "domino.server", "serve", "--port", "0"]
     server_cmd += ["--data-dir", str(data_dir), "--user", f"admin:{api_key}"]
 
-    print(f"==> Starting domino-server on {url} (data in {data_dir})", flush=True)
+    print(f"==> Starting domino-server (data in {data_dir})", flush=True)
     with log_path.open("wb") as log:
         server = subprocess.Popen(server_cmd, stdout=log, stderr=subprocess.STDOUT, env=clean_env())
     try:
-        if not wait_until_up(url, server):
+        url = wait_until_up(log_path, server)
+        if url is None:
             print("domino-server did not come up; its log:", file=sys.stderr)
             print(log_path.read_text(errors="replace"), file=sys.stderr)
             return 1
-        print(f"==> Server is up ({time.monotonic() - started:.1f}s)", flush=True)
+        print(f"==> Server is up on {url} ({time.monotonic() - started:.1f}s)", flush=True)
 
         added = subprocess.run(
             [sys.executable, "-m", "domino.server", "add-user", "--data-dir", str(data_dir)]
