@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 
@@ -14,16 +17,28 @@ def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0(tmp_path: P
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
     results = tmp_path / "results"
 
-    done = subprocess.run(
+    # Its own session, so that a hung demo is killed together with the server it started
+    # (killing only the demo would leave that server running after the suite).
+    demo = subprocess.Popen(
         [sys.executable, str(DEMO), "--results-dir", str(results)],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env=env,
-        timeout=180,
+        start_new_session=True,
     )
+    try:
+        out, err = demo.communicate(timeout=270)
+    except subprocess.TimeoutExpired:
+        os.killpg(demo.pid, signal.SIGKILL)
+        out, err = demo.communicate()
+        pytest.fail(f"demo did not finish within 270s:\n{out[-4000:]}\n{err[-4000:]}")
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
 
-    out = done.stdout
-    assert done.returncode == 0, f"demo failed:\n{out[-4000:]}\n{done.stderr[-4000:]}"
+    assert demo.returncode == 0, f"demo failed:\n{out[-4000:]}\n{err[-4000:]}"
     for expected in (
         "==> Server is up",
         "==> Added user demo-collaborator",
