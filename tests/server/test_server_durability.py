@@ -111,3 +111,35 @@ def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path: Path) -
         # The first server's execution was not mistaken for a crashed one.
         assert project.job(job["id"])["statuses"]["executionStatus"] == "Running"
         project.stop(job["id"]).raise_for_status()
+
+
+def test_stopping_the_server_leaves_no_job_or_app_process_behind(tmp_path: Path) -> None:
+    import os
+
+    pids = tmp_path / "pids"
+    script = f"sleep 60 &\necho $! >> {pids}\necho $$ >> {pids}\nwait\n"
+    with LocalServer(tmp_path / "data") as server:
+        server.create_project("keep")
+        project = _project(server)
+        project.upload("job.sh", script)
+        project.upload("app.sh", script)
+        job = project.start_job("job.sh")
+        app = project.api.ok("POST", "/v4/modelProducts", json={"projectId": project.id})
+        project.api.ok("POST", f"/v4/modelProducts/{app['id']}/start", json={})
+        wait_for(lambda: pids.exists() and len(pids.read_text().split()) == 4, bool)
+
+    def alive() -> list[int]:
+        found = []
+        for pid in map(int, pids.read_text().split()):
+            try:
+                os.kill(pid, 0)
+                found.append(pid)
+            except ProcessLookupError:
+                pass
+        return found
+
+    wait_for(alive, lambda left: left == [], timeout=15)
+    with LocalServer(tmp_path / "data") as again:
+        assert _project(again).job(job["id"])["statuses"]["executionStatus"] == "Error"
+        view = _project(again).api.ok("GET", f"/v4/modelProducts/{app['id']}")
+        assert view["status"] == "Stopped"
