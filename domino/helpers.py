@@ -35,6 +35,15 @@ def clean_host_url(url: str) -> str:
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
+    if "@" in parts.netloc:
+        # user:password@ would travel into reprs, logs and error messages; the client never
+        # uses it (credentials come from the auth chain), so it is dropped unseen
+        parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
+        logger.warning(
+            "ignoring the user name/password in the Domino host URL: pass credentials as "
+            "api_key, auth_token or domino_token_file instead"
+        )
+        url = parts.geturl()
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise InvalidSettingError(

@@ -106,3 +106,17 @@ def test_url_defaults_to_domino_api_host_read_at_call_time(
 
 def test_invalid_port_is_not_reachable() -> None:
     assert domino_is_reachable("http://127.0.0.1", port="https") is False
+
+
+def test_user_and_password_in_the_host_url_are_dropped_unseen(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="domino"):
+        assert clean_host_url("https://bob:s3cr3t@domino.example.com/x") == (
+            "https://domino.example.com"
+        )
+    assert "user name/password" in caplog.text
+    assert "s3cr3t" not in caplog.text and "bob" not in caplog.text
+    with pytest.raises(InvalidSettingError) as info:
+        clean_host_url("https://bob:s3cr3t@domino.example.com:badport")
+    assert "s3cr3t" not in str(info.value)
