@@ -182,7 +182,10 @@ class ProxyAuth(DominoAuth):
         return r
 
     def __repr__(self) -> str:
-        return f"ProxyAuth(proxy={self.proxy!r})"
+        shown = self.proxy
+        if "@" in self._netloc:  # user:password@ of a proxy never goes into logs
+            shown = f"{self._scheme}://<hidden>@{self._netloc.rsplit('@', 1)[1]}"
+        return f"ProxyAuth(proxy={shown!r})"
 
 
 def normalize_proxy(proxy: str) -> str:

@@ -281,3 +281,9 @@ def test_token_file_with_a_control_character_is_refused_without_quoting_it(
         _apply(TokenFileAuth(path))
     message = str(info.value).replace(str(path), "")
     assert "zq7" not in message and "xv9" not in message
+
+
+def test_proxy_repr_hides_user_and_password() -> None:
+    auth = ProxyAuth("http://bob:s3cr3t@proxy.local:8899")
+    assert repr(auth) == "ProxyAuth(proxy='http://<hidden>@proxy.local:8899')"
+    assert repr(ProxyAuth("localhost:8899")) == "ProxyAuth(proxy='http://localhost:8899')"
