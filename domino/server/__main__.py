@@ -69,7 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
     from domino.server.store import Store, new_secret, write_private_file
 
     data_dir: Path = args.data_dir
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     users: list[tuple[str, str]] = list(args.user)
     first_key = None
     if not users:

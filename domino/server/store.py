@@ -130,7 +130,13 @@ class Store:
 
     def __init__(self, data_dir: Path | str) -> None:
         self.data_dir = Path(data_dir).resolve()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Owner-only: it holds every user's project files, datasets and credential hashes.
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        mode = self.data_dir.stat().st_mode & 0o777
+        if mode & 0o077:
+            log.warning(
+                "%s is open to other local users (mode %o); consider chmod 700", self.data_dir, mode
+            )
         for sub in ("blobs", "datasets", "executions", "apps", "tmp"):
             (self.data_dir / sub).mkdir(exist_ok=True)
         self.db_path = self.data_dir / "domino.sqlite3"
@@ -138,6 +144,9 @@ class Store:
         self._lock = threading.Lock()
         self._conns: dict[int, tuple[threading.Thread, sqlite3.Connection]] = {}
         self._closed = False
+        if not self.db_path.exists():
+            # SQLite gives its -wal and -shm files the database file's mode.
+            os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         with self.transaction() as tx:

@@ -83,6 +83,10 @@ def test_first_start_creates_admin_and_prints_the_key_once(served, tmp_path: Pat
     key_file = tmp_path / "data" / "admin.key"
     key = key_file.read_text().strip()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # Other local accounts can read neither the data (files, datasets) nor the key hashes.
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) & 0o077 == 0
+    for name in ("domino.sqlite3", "domino.sqlite3-wal"):
+        assert stat.S_IMODE((tmp_path / "data" / name).stat().st_mode) & 0o077 == 0, name
     assert key in "".join(first.lines)
     users = requests.get(first.url + "/v4/users", headers={"X-Domino-Api-Key": key}, timeout=10)
     assert [u["userName"] for u in users.json()] == ["admin"]
