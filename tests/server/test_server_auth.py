@@ -162,3 +162,22 @@ def test_a_stranger_gets_no_2xx_from_any_route_about_someone_elses_project(
     assert checked >= 40
     assert project.job(job)["statuses"]["executionStatus"] in ("Queued", "Running")
     project.stop(job)
+
+
+def test_every_route_but_version_answers_401_without_credentials(server: LocalServer) -> None:
+    import re
+
+    anonymous = Api(server.url)
+    spec = anonymous.get("/openapi.json").json()
+    checked = 0
+    for template, methods in spec["paths"].items():
+        path = re.sub(r"{(\w+)(?::path)?}", "0" * 24, template)
+        for method in methods:
+            response = anonymous.request(method.upper(), path, json={})
+            if template == "/version":
+                assert response.status_code == 200
+                continue
+            assert response.status_code == 401, f"{method.upper()} {template}"
+            assert response.json()["message"]
+            checked += 1
+    assert checked >= 40
