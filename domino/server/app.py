@@ -55,6 +55,7 @@ def create_app(
         lock = store.lock_for_serving()
         runner.recover_interrupted()
         services.apps.recover_interrupted()
+        uploads.recover_interrupted(store)
         uploads.expire_stale_sessions(store)
         runner.start(housekeeping=lambda: uploads.expire_stale_sessions(store))
         try:

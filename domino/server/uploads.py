@@ -39,7 +39,7 @@ from domino.server.errors import ApiError
 from domino.server.repo import MAX_NAME_BYTES
 from domino.server.store import Store
 
-__all__ = ["expire_stale_sessions", "reset", "router", "stats"]
+__all__ = ["expire_stale_sessions", "recover_interrupted", "reset", "router", "stats"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ router = APIRouter()
 _BASE = "/v4/datasetrw/datasets/{dataset_id}/snapshot/file"
 # Sessions with no request for this long are discarded (override: DOMINO_SERVER_UPLOAD_TTL).
 DEFAULT_SESSION_TTL = 24 * 3600.0
+# How long a retried End waits for the End already under way before answering 503.
+END_WAIT = 60.0
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS upload_sessions (
@@ -459,18 +461,29 @@ def end_upload(
     _check_dataset(store, user, dataset_id)
     raw_target = (request.query_params.get("targetRelativePath") or "").replace("\\", "/")
     target = _clean_path(raw_target, "targetRelativePath") if raw_target.strip("/") else ""
-    with store.transaction() as tx:
-        row = tx.execute("SELECT * FROM upload_sessions WHERE key = ?", (key,)).fetchone()
-        if row is None or row["dataset_id"] != dataset_id:
-            raise ApiError(404, f"upload session {key!r} not found for dataset {dataset_id}")
-        if row["state"] == "ended":  # a retried End whose first answer was lost
-            return JSONResponse(row["result"] or key)
-        if row["state"] != "open":
-            raise ApiError(400, f"upload session {key!r} is {row['state']}")
-        tx.execute(
-            "UPDATE upload_sessions SET state = 'ending', updated = ? WHERE key = ?",
-            (time.time(), key),
-        )
+    deadline = time.monotonic() + END_WAIT
+    while True:
+        with store.transaction() as tx:
+            row = tx.execute("SELECT * FROM upload_sessions WHERE key = ?", (key,)).fetchone()
+            if row is None or row["dataset_id"] != dataset_id:
+                raise ApiError(404, f"upload session {key!r} not found for dataset {dataset_id}")
+            if row["state"] == "ended":  # a retried End whose first answer was lost
+                return JSONResponse(row["result"] or key)
+            if row["state"] == "open":
+                tx.execute(
+                    "UPDATE upload_sessions SET state = 'ending', updated = ? WHERE key = ?",
+                    (time.time(), key),
+                )
+                break
+            if row["state"] != "ending":
+                raise ApiError(400, f"upload session {key!r} is {row['state']}")
+        # A retried End while the first one still runs: answer with the first one's outcome
+        # rather than a 400 that would make the client cancel a session about to succeed.
+        if time.monotonic() > deadline:
+            raise ApiError(
+                503, f"upload session {key!r} is still being completed; retry", {"Retry-After": "5"}
+            )
+        time.sleep(0.1)
     try:
         files = assembly.plan(
             store.query(
@@ -514,7 +527,11 @@ def cancel_upload(
         row = tx.execute("SELECT * FROM upload_sessions WHERE key = ?", (key,)).fetchone()
         if row is None or row["dataset_id"] != dataset_id:
             raise ApiError(404, f"upload session {key!r} not found for dataset {dataset_id}")
-        if row["state"] in ("open", "ending"):
+        if row["state"] == "ending":
+            # End is linking the session's files into the dataset: removing them now would
+            # leave the dataset with only part of the upload.
+            raise ApiError(400, f"upload session {key!r} is being completed; too late to cancel")
+        if row["state"] == "open":
             tx.execute(
                 "UPDATE upload_sessions SET state = 'cancelled', updated = ? WHERE key = ?",
                 (time.time(), key),
@@ -539,6 +556,17 @@ def reset(store: Any) -> None:
     with _stats_lock:
         for name in _stats:
             _stats[name] = 0
+
+
+def recover_interrupted(store: Any) -> None:
+    """Reopen sessions whose End was cut short by a stop or crash (call before serving).
+
+    End leaves every data file in place until it succeeds, so reopening lets the client's
+    retried End place whatever was not placed yet.
+    """
+    _db(store)
+    with store.transaction() as tx:
+        tx.execute("UPDATE upload_sessions SET state = 'open' WHERE state = 'ending'")
 
 
 def expire_stale_sessions(store: Any, *, ttl: float | None = None, now: float | None = None) -> int:

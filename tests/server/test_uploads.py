@@ -465,3 +465,57 @@ def test_backslashes_in_the_target_path_are_separators_and_cannot_climb(
     assert climbing.end("sub\\..\\..").status_code == 400
     assert climbing.end("sub\\dir").status_code == 200
     assert set(listing(server, api, dataset)) == {"sub/dir/keep.txt", "sub/dir/n.txt"}
+
+
+def _set_state(server: Any, key: str, state: str) -> None:
+    with server.app.state.store.transaction() as tx:
+        tx.execute(
+            "UPDATE upload_sessions SET state = ?, result = ? WHERE key = ?", (state, key, key)
+        )
+
+
+def test_cancel_while_an_end_is_under_way_is_refused_and_keeps_the_chunks(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    assert up.chunk("a.txt", 1, b"abc").status_code == 200
+    _set_state(server, up.key, "ending")  # as if an End were linking files right now
+    refused = up.cancel()
+    assert refused.status_code == 400
+    assert "too late to cancel" in refused.json()["message"]
+    _set_state(server, up.key, "open")
+    assert up.end().status_code == 200
+    assert listing(server, api, dataset) == {"a.txt": sha(b"abc")}
+
+
+def test_a_retried_end_answers_with_the_outcome_of_the_end_under_way(
+    server: Any, api: Any, dataset: str
+) -> None:
+    up = Upload(server, api, dataset)
+    _set_state(server, up.key, "ending")
+    answers: list[requests.Response] = []
+    retry = threading.Thread(target=lambda: answers.append(up.end()))
+    retry.start()
+    retry.join(0.5)
+    assert retry.is_alive()  # waiting, not a 400 that would make the client cancel
+    _set_state(server, up.key, "ended")
+    retry.join(30)
+    assert answers[0].status_code == 200 and answers[0].json() == up.key
+
+
+def test_an_end_cut_short_by_a_restart_can_be_retried(tmp_path: Any) -> None:
+    from domino.testing import LocalServer
+
+    with LocalServer(tmp_path / "data") as first:
+        api = requests.Session()
+        api.headers["X-Domino-Api-Key"] = first.api_key
+        project = first.create_project()
+        dataset = str(first.client(project).datasets_create("d", "")["datasetId"])
+        up = Upload(first, api, dataset)
+        assert up.chunk("a.txt", 1, b"abc").status_code == 200
+        _set_state(first, up.key, "ending")  # the server stops in the middle of End
+    with LocalServer(tmp_path / "data") as second:
+        api.headers["X-Domino-Api-Key"] = second.api_key
+        up.base = up.base.replace(first.url, second.url)
+        assert up.end().status_code == 200
+        assert listing(second, api, dataset) == {"a.txt": sha(b"abc")}
