@@ -34,9 +34,9 @@ from starlette.requests import ClientDisconnect
 
 from domino.server import _upload_assembly as assembly
 from domino.server._upload_multipart import FirstFilePart, MalformedMultipart
+from domino.server._upload_paths import clean_path, file_path
 from domino.server.auth import User, current_user
 from domino.server.errors import ApiError
-from domino.server.repo import MAX_NAME_BYTES
 from domino.server.store import Store
 
 __all__ = ["expire_stale_sessions", "recover_interrupted", "reset", "router", "stats"]
@@ -174,56 +174,8 @@ def _checksum_param(request: Request) -> str:
     return value
 
 
-def _file_path(value: str) -> str:
-    """``resumableRelativePath`` made safe: lexically resolved, leading ``..`` dropped.
-
-    The public client sends paths relative to its working directory, so a folder uploaded
-    from elsewhere arrives as ``../../data/a.csv``. Refusing it would send that client into
-    25 minutes of retries; resolving ``..`` and dropping what would climb out of the dataset
-    (giving ``data/a.csv``) can never write outside it. Backslashes are separators: clients
-    before 1.4.2 send Windows paths as they are, and a name like ``..\\x`` must not survive
-    to be read as a path by whoever later syncs the dataset to Windows.
-    """
-    if value.startswith("/") or value.startswith("\\") or (len(value) > 1 and value[1] == ":"):
-        raise ApiError(400, f"resumableRelativePath {value!r} must be relative, not absolute")
-    parts: list[str] = []
-    for part in value.replace("\\", "/").split("/"):
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in ("", "."):
-            parts.append(part)
-    return _clean_path("/".join(parts), "resumableRelativePath")
-
-
-def _clean_path(value: str, what: str) -> str:
-    """A relative ``a/b/c`` path, or a 400 naming what is wrong with it."""
-    if "\x00" in value:
-        raise ApiError(400, f"{what} {value!r} contains a NUL character")
-    if value.startswith("/") or value.startswith("\\") or (len(value) > 1 and value[1] == ":"):
-        raise ApiError(400, f"{what} {value!r} must be relative, not absolute")
-    parts = [p for p in value.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise ApiError(400, f"{what} {value!r} must not contain '..'")
-    if not parts:
-        raise ApiError(400, f"{what} {value!r} is empty")
-    for part in parts:
-        if len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-            raise ApiError(
-                400, f"{what} {value[:80]!r}...: a name is longer than {MAX_NAME_BYTES} bytes"
-            )
-    return "/".join(parts)
-
-
 def _path_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
 
 
 # --------------------------------------------------------------------------- session start
@@ -353,7 +305,7 @@ async def upload_chunk(
     chunk_size = _int_param(request, "resumableChunkSize", 1)
     current = _int_param(request, "resumableCurrentChunkSize", 0)
     identifier = _param(request, "resumableIdentifier")
-    relative = _file_path(_param(request, "resumableRelativePath"))
+    relative = file_path(_param(request, "resumableRelativePath"))
     total = _int_param(request, "resumableTotalChunks", 1)
     checksum = _checksum_param(request)
     if number > total:
@@ -460,7 +412,7 @@ def end_upload(
     store = _store(request)
     _check_dataset(store, user, dataset_id)
     raw_target = (request.query_params.get("targetRelativePath") or "").replace("\\", "/")
-    target = _clean_path(raw_target, "targetRelativePath") if raw_target.strip("/") else ""
+    target = clean_path(raw_target, "targetRelativePath") if raw_target.strip("/") else ""
     deadline = time.monotonic() + END_WAIT
     while True:
         with store.transaction() as tx:
