@@ -17,7 +17,7 @@ Layout (moto-style: backends know nothing of HTTP, routers are thin)::
     routers/        one module per resource family (routes of domino-api.md §5)
     uploads.py      the dataset upload protocol (§13.2) and /_local/datasets/{id}/files
     _upload_*.py    its multipart reader, End's file placement, and upload path checks
-    middleware.py   collapse ``//`` in request paths (clients build URLs by concatenation)
+    middleware.py   collapse ``//`` in request paths; unexpected errors as JSON 500
 
 Routes under ``/_local/`` are this server's own control API and do not exist on Domino.
 The server never imports client internals: it is an independent check of the client.
