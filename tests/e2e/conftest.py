@@ -30,6 +30,26 @@ if str(Path(__file__).resolve().parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+_BIG_INPUT = 8 << 20
+
+
+@pytest.fixture(autouse=True)
+def _drop_big_inputs(tmp_path: Path) -> Iterator[None]:
+    """Delete a test's large random input files once it is done.
+
+    pytest keeps the temporary directories of the last three sessions; the upload tests write
+    close to 1 GB of random bytes per session, which would otherwise pile up in /tmp (a
+    RAM-backed tmpfs on many CI machines).
+    """
+    yield
+    for path in tmp_path.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_size >= _BIG_INPUT:
+                path.unlink()
+        except OSError:
+            pass  # already gone, or not ours to remove: never fail a test over cleanup
+
+
 @pytest.fixture
 def project(fresh_project: str) -> str:
     """``admin/<unique name>``: a new, empty project owned by the server's admin user."""
