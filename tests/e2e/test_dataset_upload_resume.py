@@ -102,12 +102,16 @@ def slow_chunks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+# The child restores Python's Ctrl-C handler: it inherits SIGINT ignored whenever pytest itself
+# runs with SIGINT ignored (a background job of a non-interactive shell, as on some CI
+# runners), and an ignored SIGINT would let it finish the upload instead of stopping.
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import signal, sys, time
     import requests
     import domino
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     url, key, project, dataset, path = sys.argv[1:6]
     original = requests.Session.request
 
