@@ -161,7 +161,9 @@ def test_read_timeout_raises_a_timeout_error(server: ScriptedServer) -> None:
 
 def test_read_timeout_on_get_is_retried(server: ScriptedServer) -> None:
     server.plan(Action(200, delay=30), Action(200, {"second": True}))
-    client = _client(server, [], timeout=(2, 0.5), max_retries=1)
+    # 2 s read timeout: the first answer never comes in time, the retried one must even on a
+    # loaded CI machine
+    client = _client(server, [], timeout=(2, 2), max_retries=1)
     assert client.json("GET", "/slow") == {"second": True}
     assert server.count() == 2
 

@@ -138,5 +138,5 @@ def test_concurrent_starts_of_one_app_leave_no_process_behind_after_stop(
         return found
 
     # Each start replaces the previous process; none may escape the final stop.
-    wait_for(alive, lambda left: left == [], timeout=15)
+    wait_for(alive, lambda left: left == [], timeout=60)
     assert _status(project, app["id"]) == "Stopped"

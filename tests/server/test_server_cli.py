@@ -47,9 +47,9 @@ class Served:
         assert self.url, "".join(self.lines)
         while True:
             try:
-                requests.get(self.url + "/version", timeout=1)
+                requests.get(self.url + "/version", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 assert time.monotonic() < deadline, "server never answered"
                 time.sleep(0.05)
 

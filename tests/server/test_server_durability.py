@@ -138,7 +138,7 @@ def test_stopping_the_server_leaves_no_job_or_app_process_behind(tmp_path: Path)
                 pass
         return found
 
-    wait_for(alive, lambda left: left == [], timeout=15)
+    wait_for(alive, lambda left: left == [], timeout=60)
     with LocalServer(tmp_path / "data") as again:
         assert _project(again).job(job["id"])["statuses"]["executionStatus"] == "Error"
         view = _project(again).api.ok("GET", f"/v4/modelProducts/{app['id']}")

@@ -123,7 +123,7 @@ def test_stop_terminates_and_output_is_served_while_running(project: Project) ->
     assert project.run(job["id"])["outputCommitId"] is None
     stopped = project.stop(job["id"])
     assert stopped.status_code == 200
-    final = project.wait_job(job["id"], timeout=15)
+    final = project.wait_job(job["id"], timeout=60)
     assert final["statuses"]["executionStatus"] == "Stopped"
     assert final["commitDetails"]["outputCommitId"]
     assert "never printed" not in project.stdout(job["id"])["stdout"]
@@ -134,7 +134,7 @@ def test_stop_kills_a_process_that_ignores_sigterm(project: Project) -> None:
     run_id = project.start_run(["stubborn.sh"])
     wait_for(lambda: project.stdout(run_id)["stdout"], lambda out: "stubborn started" in out)
     project.stop(run_id).raise_for_status()
-    final = project.wait_run(run_id, timeout=20)  # the session server's grace period is 2 s
+    final = project.wait_run(run_id, timeout=60)  # the session server's grace period is 2 s
     assert final["status"] == "Stopped" and final["outputCommitId"]
 
 
@@ -146,7 +146,7 @@ def test_stop_without_commit_results_keeps_the_input_commit(project: Project) ->
     job = project.start_job("w.py")
     wait_for(lambda: project.stdout(job["id"])["stdout"], lambda out: "made" in out)
     project.stop(job["id"], commit_results=False).raise_for_status()
-    final = project.wait_job(job["id"], timeout=15)
+    final = project.wait_job(job["id"], timeout=60)
     details = final["commitDetails"]
     assert details["outputCommitId"] == details["inputCommitId"]
 
@@ -164,7 +164,7 @@ def test_stopping_a_queued_execution_never_runs_it(tmp_path) -> None:
         assert final["commitDetails"]["outputCommitId"] == final["commitDetails"]["inputCommitId"]
         assert project.stdout(queued["id"])["stdout"] == ""
         project.stop(blocker["id"]).raise_for_status()
-        project.wait_job(blocker["id"], timeout=15)
+        project.wait_job(blocker["id"], timeout=60)
 
 
 def test_direct_command_runs_through_the_shell(project: Project) -> None:
