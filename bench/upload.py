@@ -36,9 +36,9 @@ from _server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 
-OURS = r"""
-import json, resource, sys, time
-import domino
+# Peak RSS of the process running a script (prepended to each script below).
+HWM = r"""
+import resource
 def hwm_kb():
     # VmHWM belongs to this process's own address space (ru_maxrss can carry the parent's
     # high-water mark across fork and exec).
@@ -49,6 +49,13 @@ def hwm_kb():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+"""
+
+OURS = (
+    HWM
+    + r"""
+import json, resource, sys, time
+import domino
 url, key, project, dataset, path, workers, chunk = sys.argv[1:8]
 client = domino.Domino(project, api_key=key, host=url)
 rss_before = hwm_kb()
@@ -62,21 +69,14 @@ ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": seconds, "peak_rss_kb": peak, "rss_before_kb": rss_before,
                   "cpu_s": ru.ru_utime + ru.ru_stime}))
 """
+)
 
 # The public client, exactly as its users call it (its own INFO logging included).
-PUBLIC = r"""
+PUBLIC = (
+    HWM
+    + r"""
 import json, resource, sys, time
 from domino import Domino
-def hwm_kb():
-    # VmHWM belongs to this process's own address space (ru_maxrss can carry the parent's
-    # high-water mark across fork and exec).
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 url, key, project, dataset, path, workers, chunk = sys.argv[1:8]
 client = Domino(project, api_key=key, host=url)
 started = time.perf_counter()
@@ -88,25 +88,18 @@ peak = hwm_kb()
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": seconds, "peak_rss_kb": peak, "cpu_s": ru.ru_utime + ru.ru_stime}))
 """
+)
 
 # The ceiling: every chunk read, hashed and wrapped in its multipart body before the clock
 # starts; then plain threads post them over raw http.client connections and End is called.
 # No test requests, no retries, no HTTP library overhead.
-RAW = r"""
+RAW = (
+    HWM
+    + r"""
 import hashlib, http.client, json, os, resource, socket, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote, urlsplit
 import requests
-def hwm_kb():
-    # VmHWM belongs to this process's own address space (ru_maxrss can carry the parent's
-    # high-water mark across fork and exec).
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 url, key, project, dataset, path, workers, chunk = sys.argv[1:8]
 workers, chunk = int(workers), int(chunk)
 base = f"{url}/v4/datasetrw/datasets/{dataset}/snapshot/file"
@@ -164,6 +157,7 @@ peak = hwm_kb()
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({"seconds": seconds, "peak_rss_kb": peak, "cpu_s": ru.ru_utime + ru.ru_stime}))
 """
+)
 
 
 def _public_python() -> str | None:

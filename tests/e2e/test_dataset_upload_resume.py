@@ -130,6 +130,32 @@ CHILD = textwrap.dedent(
 )
 
 
+def _start_child_upload(
+    tmp_path: Path, server: Any, project: str, dataset: str, path: Path, cache_dir: Path
+) -> subprocess.Popen[str]:
+    """Run CHILD (one upload) in its own process, with resume state in ``cache_dir``."""
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    return subprocess.Popen(
+        [sys.executable, str(script), server.url, server.api_key, project, dataset, str(path)],
+        env={**os.environ, "XDG_CACHE_HOME": str(cache_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_until_stored(
+    server: Any, child: subprocess.Popen[str], base: dict[str, Any], *, chunks: int
+) -> None:
+    """Wait until the server has stored ``chunks`` more chunks, while the child still runs."""
+    deadline = time.monotonic() + 60
+    while _stats(server)["chunks_stored"] - base["chunks_stored"] < chunks:
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline, "the child never got going"
+        time.sleep(0.01)
+
+
 def test_upload_killed_with_sigkill_resumes_resending_at_most_one_chunk_per_worker(
     client: domino.Domino,
     domino_server: Any,
@@ -141,30 +167,10 @@ def test_upload_killed_with_sigkill_resumes_resending_at_most_one_chunk_per_work
     workers, chunk = 4, MiB
     path = tmp_path / "payload.bin"
     size, digest = _random_file(path, 64 * MiB + 12345)
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
     base = _stats(domino_server)
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache_dir)}
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            str(script),
-            domino_server.url,
-            domino_server.api_key,
-            project,
-            dataset,
-            str(path),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    child = _start_child_upload(tmp_path, domino_server, project, dataset, path, cache_dir)
     try:
-        deadline = time.monotonic() + 60
-        while _stats(domino_server)["chunks_stored"] - base["chunks_stored"] < 12:
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never got going"
-            time.sleep(0.01)
+        _wait_until_stored(domino_server, child, base, chunks=12)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(10)
     finally:
@@ -286,30 +292,10 @@ def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_
 ) -> None:
     path = tmp_path / "payload.bin"
     size, digest = _random_file(path, 48 * MiB)
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
     base = _stats(domino_server)
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            str(script),
-            domino_server.url,
-            domino_server.api_key,
-            project,
-            dataset,
-            str(path),
-        ],
-        env={**os.environ, "XDG_CACHE_HOME": str(cache_dir)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    child = _start_child_upload(tmp_path, domino_server, project, dataset, path, cache_dir)
     try:
-        deadline = time.monotonic() + 60
-        while _stats(domino_server)["chunks_stored"] - base["chunks_stored"] < 6:
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never got going"
-            time.sleep(0.01)
+        _wait_until_stored(domino_server, child, base, chunks=6)
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=60)
     finally:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,6 +150,18 @@ def wait_for(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float
         time.sleep(0.03)
         value = fetch()
     return value
+
+
+def alive_pids(pid_file: Path) -> list[int]:
+    """The process ids listed (whitespace-separated) in ``pid_file`` that are still running."""
+    found = []
+    for pid in map(int, pid_file.read_text().split()):
+        try:
+            os.kill(pid, 0)
+            found.append(pid)
+        except ProcessLookupError:
+            pass
+    return found
 
 
 def unique(prefix: str = "p") -> str:

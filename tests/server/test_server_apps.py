@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server_support import Project, wait_for
+from server_support import Project, alive_pids, wait_for
 
 APP = "echo app is up\nwhile true; do sleep 0.2; done\n"
 CREATE = {
@@ -104,7 +104,6 @@ def test_app_whose_files_cannot_be_materialised_fails_with_a_message(server, pro
 def test_concurrent_starts_of_one_app_leave_no_process_behind_after_stop(
     project: Project, tmp_path
 ) -> None:
-    import os
     import threading
 
     pids = tmp_path / "pids"
@@ -127,16 +126,6 @@ def test_concurrent_starts_of_one_app_leave_no_process_behind_after_stop(
     wait_for(lambda: pids.exists() and pids.read_text().split(), bool)
     assert project.api.post(f"/v4/modelProducts/{app['id']}/stop").status_code == 200
 
-    def alive() -> list[int]:
-        found = []
-        for pid in map(int, pids.read_text().split()):
-            try:
-                os.kill(pid, 0)
-                found.append(pid)
-            except ProcessLookupError:
-                pass
-        return found
-
     # Each start replaces the previous process; none may escape the final stop.
-    wait_for(alive, lambda left: left == [], timeout=60)
+    wait_for(lambda: alive_pids(pids), lambda left: left == [], timeout=60)
     assert _status(project, app["id"]) == "Stopped"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from server_support import Api, Project, wait_for
+from server_support import Api, Project, alive_pids, wait_for
 
 from domino.testing import LocalServer
 
@@ -114,7 +114,6 @@ def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path: Path) -
 
 
 def test_stopping_the_server_leaves_no_job_or_app_process_behind(tmp_path: Path) -> None:
-    import os
 
     pids = tmp_path / "pids"
     script = f"sleep 60 &\necho $! >> {pids}\necho $$ >> {pids}\nwait\n"
@@ -128,17 +127,7 @@ def test_stopping_the_server_leaves_no_job_or_app_process_behind(tmp_path: Path)
         project.api.ok("POST", f"/v4/modelProducts/{app['id']}/start", json={})
         wait_for(lambda: pids.exists() and len(pids.read_text().split()) == 4, bool)
 
-    def alive() -> list[int]:
-        found = []
-        for pid in map(int, pids.read_text().split()):
-            try:
-                os.kill(pid, 0)
-                found.append(pid)
-            except ProcessLookupError:
-                pass
-        return found
-
-    wait_for(alive, lambda left: left == [], timeout=60)
+    wait_for(lambda: alive_pids(pids), lambda left: left == [], timeout=60)
     with LocalServer(tmp_path / "data") as again:
         assert _project(again).job(job["id"])["statuses"]["executionStatus"] == "Error"
         view = _project(again).api.ok("GET", f"/v4/modelProducts/{app['id']}")
