@@ -25,6 +25,14 @@ Tree = dict[str, Entry]
 MAX_NAME_BYTES = 255
 
 
+def _head_tx(tx: sqlite3.Connection, project_id: str) -> str:
+    """The project's head commit id, read inside ``tx``; NotFound for an unknown project."""
+    row = tx.execute("SELECT head_commit FROM projects WHERE id = ?", (project_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"project {project_id} not found")
+    return str(row["head_commit"])
+
+
 def validate_path(raw: str, *, allow_root: bool = False) -> str:
     """Turn a client path (``/a/b.txt``, ``a/b.txt``) into a clean relative path or raise 400.
 
@@ -144,21 +152,15 @@ class Repo:
         """Commit an already stored blob at ``path``; returns (new commit id, entry)."""
         entry: Entry = (key, size, now_ms())
         with self.store.transaction() as tx:
-            head = tx.execute(
-                "SELECT head_commit FROM projects WHERE id = ?", (project_id,)
-            ).fetchone()
-            if head is None:
-                raise NotFound(f"project {project_id} not found")
-            tree = self._tree_tx(tx, head["head_commit"])
+            head = _head_tx(tx, project_id)
+            tree = self._tree_tx(tx, head)
             for existing in tree:
                 if existing.startswith(path + "/") or path.startswith(existing + "/"):
                     raise InvalidInput(
                         f"invalid path {path!r}: conflicts with existing file {existing!r}"
                     )
             tree[path] = entry
-            commit_id = self.insert_commit(
-                tx, project_id, head["head_commit"], tree, f"Upload {path}"
-            )
+            commit_id = self.insert_commit(tx, project_id, head, tree, f"Upload {path}")
         return commit_id, entry
 
     def apply_changes(
@@ -173,12 +175,8 @@ class Repo:
         so an upload made while a job ran is kept.
         """
         with self.store.transaction() as tx:
-            head = tx.execute(
-                "SELECT head_commit FROM projects WHERE id = ?", (project_id,)
-            ).fetchone()
-            if head is None:
-                raise NotFound(f"project {project_id} not found")
-            tree = self._tree_tx(tx, head["head_commit"])
+            head = _head_tx(tx, project_id)
+            tree = self._tree_tx(tx, head)
             for path, entry in changes.items():
                 if entry is None:
                     tree.pop(path, None)
@@ -190,7 +188,7 @@ class Repo:
                     for i in range(1, len(parts)):
                         tree.pop("/".join(parts[:i]), None)
                     tree[path] = entry
-            return self.insert_commit(tx, project_id, head["head_commit"], tree, message)
+            return self.insert_commit(tx, project_id, head, tree, message)
 
     # -- reading -------------------------------------------------------------------------------
 
