@@ -206,3 +206,22 @@ def test_one_key_for_two_users_is_refused_instead_of_logging_in_as_the_first(
     assert "already belongs to another user" in result.stderr
     assert "Traceback" not in result.stderr
     assert key not in result.stderr
+
+
+def test_serve_without_the_server_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from domino.server.__main__ import main
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "uvicorn" else real_find_spec(name, *a),
+    )
+    assert main(["serve", "--port", "0", "--data-dir", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err
+    assert "uvicorn" in err and "pip install 'dominodatalab[server]'" in err
+    assert not (tmp_path / "data").exists()
