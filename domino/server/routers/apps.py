@@ -7,19 +7,20 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from domino.server.auth import User, current_user
-from domino.server.errors import ApiError
-from domino.server.routers.deps import PlainJSONRoute, base_url, check_id, project_by_id, services
+from domino.server.routers.deps import (
+    PlainJSONRoute,
+    base_url,
+    project_by_id,
+    row_in_visible_project,
+    services,
+)
 from domino.server.services import Services
 
 router = APIRouter(tags=["apps"], route_class=PlainJSONRoute)
 
 
 def _app(svc: Services, user: User, app_id: str) -> dict[str, Any]:
-    row = svc.apps.get(check_id(app_id, "app"))
-    if row is None:
-        raise ApiError(404, f"app {app_id!r} not found")
-    project_by_id(svc, user, row["project_id"])
-    return row
+    return row_in_visible_project(svc, user, "app", app_id, svc.apps.get)
 
 
 @router.get("/v4/modelProducts")

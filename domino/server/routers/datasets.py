@@ -8,19 +8,19 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Response
 
 from domino.server.auth import User, current_user
-from domino.server.errors import ApiError
-from domino.server.routers.deps import PlainJSONRoute, check_id, project_by_id, services
+from domino.server.routers.deps import (
+    PlainJSONRoute,
+    project_by_id,
+    row_in_visible_project,
+    services,
+)
 from domino.server.services import Services
 
 router = APIRouter(tags=["datasets"], route_class=PlainJSONRoute)
 
 
 def _dataset(svc: Services, user: User, dataset_id: str) -> dict[str, Any]:
-    row = svc.store.get_dataset(check_id(dataset_id, "dataset"))
-    if row is None:
-        raise ApiError(404, f"dataset {dataset_id!r} not found")
-    project_by_id(svc, user, row["project_id"])
-    return row
+    return row_in_visible_project(svc, user, "dataset", dataset_id, svc.store.get_dataset)
 
 
 @router.get("/dataset")

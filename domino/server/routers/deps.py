@@ -122,6 +122,24 @@ def project_by_id(svc: Services, user: User, project_id: Any) -> dict[str, Any]:
     return _check_access(svc, user, project)
 
 
+def row_in_visible_project(
+    svc: Services,
+    user: User,
+    what: str,
+    raw_id: str,
+    fetch: Callable[[str], dict[str, Any] | None],
+) -> dict[str, Any]:
+    """The row ``fetch`` finds for ``raw_id``, if its project is visible to ``user``.
+
+    404 for a malformed or unknown id, 403 when the row's project is someone else's.
+    """
+    row = fetch(check_id(raw_id, what))
+    if row is None:
+        raise ApiError(404, f"{what} {raw_id!r} not found")
+    project_by_id(svc, user, row["project_id"])
+    return row
+
+
 def require_owner(user: User, project: dict[str, Any]) -> None:
     if project["owner_id"] != user.id and not user.is_admin:
         raise ApiError(403, "only the project owner may change its collaborators")

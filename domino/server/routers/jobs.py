@@ -15,8 +15,8 @@ from domino.server.routers.deps import (
     PlainJSONRoute,
     base_url,
     caller_secret,
-    check_id,
     project_by_id,
+    row_in_visible_project,
     services,
 )
 from domino.server.services import Services
@@ -27,11 +27,7 @@ router = APIRouter(tags=["jobs"], route_class=PlainJSONRoute)
 def _job(svc: Services, user: User, job_id: Any) -> dict[str, Any]:
     if not isinstance(job_id, str):
         raise ApiError(400, "jobId is required")
-    row = svc.executions.get(check_id(job_id, "job"))
-    if row is None:
-        raise ApiError(404, f"job {job_id!r} not found")
-    project_by_id(svc, user, row["project_id"])
-    return row
+    return row_in_visible_project(svc, user, "job", job_id, svc.executions.get)
 
 
 def _optional_str(body: dict[str, Any], key: str) -> str | None:
