@@ -200,6 +200,12 @@ def _interrupt_after_first_progress(event: Any) -> None:
         raise KeyboardInterrupt
 
 
+def _upload_interrupted(client: domino.Domino, dataset: str, path: Path, **kw: Any) -> None:
+    """Start an upload and press Ctrl-C as soon as its first bytes are reported."""
+    with pytest.raises(KeyboardInterrupt):
+        client.datasets_upload_files(dataset, path, progress=_interrupt_after_first_progress, **kw)
+
+
 def test_ctrl_c_keeps_the_session_and_calling_again_sends_only_what_is_missing(
     client: domino.Domino,
     domino_server: Any,
@@ -214,10 +220,7 @@ def test_ctrl_c_keeps_the_session_and_calling_again_sends_only_what_is_missing(
         "data/sub/b.bin": _random_file(folder / "sub" / "b.bin", 3 * MiB + 7),
     }
     kw = {"max_workers": 2, "target_chunk_size": 256 * 1024}
-    with pytest.raises(KeyboardInterrupt):
-        client.datasets_upload_files(
-            dataset, folder, progress=_interrupt_after_first_progress, **kw
-        )
+    _upload_interrupted(client, dataset, folder, **kw)
     stopped_at = _stats(domino_server)["chunks_stored"]
     # Queued chunks are not sent after Ctrl-C: at most the requests in flight complete.
     assert _settled_stats(domino_server)["chunks_stored"] - stopped_at <= kw["max_workers"]
@@ -245,8 +248,7 @@ def test_changed_local_file_starts_a_fresh_session(
     _random_file(path, 4 * MiB)
     kw = {"max_workers": 2, "target_chunk_size": 128 * 1024}
     before = set(_session_states(domino_server))
-    with pytest.raises(KeyboardInterrupt):
-        client.datasets_upload_files(dataset, path, progress=_interrupt_after_first_progress, **kw)
+    _upload_interrupted(client, dataset, path, **kw)
     old_sessions = set(_session_states(domino_server)) - before
     assert len(old_sessions) == 1
 
@@ -272,8 +274,7 @@ def test_resume_starts_over_when_the_server_expired_the_session(
     path = tmp_path / "data.bin"
     expected = _random_file(path, 3 * MiB)
     kw = {"max_workers": 2, "target_chunk_size": 128 * 1024}
-    with pytest.raises(KeyboardInterrupt):
-        client.datasets_upload_files(dataset, path, progress=_interrupt_after_first_progress, **kw)
+    _upload_interrupted(client, dataset, path, **kw)
     uploads.expire_stale_sessions(domino_server.app.state.store, ttl=0, now=1e12)
 
     result = client.datasets_upload_files(dataset, path, **kw)
