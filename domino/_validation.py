@@ -13,7 +13,7 @@ from typing import Any
 
 from domino import exceptions
 from domino._base import version_at_least
-from domino._files import commit_id_of
+from domino._resources.files import commit_id_of
 from domino.exceptions import InvalidArgumentError
 
 __all__ = ["JobValidator", "CLUSTER_TYPE_MIN_VERSION"]

@@ -1,9 +1,10 @@
 """The :class:`Domino` client: one object per ``owner/project`` with flat methods.
 
 Construction, credentials, the deployment version and the project-id lookup live here; each
-resource family is a mixin in its own private module (``_projects``, ``_runs``, ``_jobs``,
-``_files``, ``_apps``, ``_datasets``). Method names, parameters, defaults and return values
-follow the public ``dominodatalab`` 2.2.0 client, so scripts written for it run unchanged.
+resource family is a mixin in its own module under ``domino._resources`` (``projects``,
+``runs``, ``jobs``, ``files``, ``apps``, ``datasets``). Method names, parameters, defaults and
+return values follow the public ``dominodatalab`` 2.2.0 client, so scripts written for it run
+unchanged.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import threading
 from typing import Any
 
 from domino import _config, exceptions
-from domino._apps import AppsMixin
 from domino._base import version_at_least
-from domino._datasets import DatasetsMixin
-from domino._files import FilesMixin
 from domino._http import HttpClient
-from domino._jobs import JobsMixin
-from domino._projects import ProjectsMixin
+from domino._resources.apps import AppsMixin
+from domino._resources.datasets import DatasetsMixin
+from domino._resources.files import FilesMixin
+from domino._resources.jobs import JobsMixin
+from domino._resources.projects import ProjectsMixin
 from domino._types import VersionInfo
 from domino.authentication import resolve_auth
 from domino.helpers import clean_host_url

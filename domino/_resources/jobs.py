@@ -9,7 +9,7 @@ import requests
 
 from domino._base import expect_dict, require
 from domino._compat import renamed_kwargs
-from domino._runs import TERMINAL_STATUSES, RunsMixin
+from domino._resources.runs import TERMINAL_STATUSES, RunsMixin
 from domino._types import HardwareTierEntry, Job
 from domino._validation import JobValidator
 from domino.exceptions import InvalidArgumentError
