@@ -171,7 +171,7 @@ class JobsMixin(RunsMixin):
         execution = _statuses(final, job_id).get("executionStatus")
         if execution != "Succeeded":
             self._raise_failed("job", job_id, execution)
-        self.process_log(self.get_run_log(job_id, include_setup_log=False))
+        self.process_log(self._raw_stdout(job_id))
         return final
 
     # ------------------------------------------------------------------ other job calls

@@ -478,12 +478,12 @@ def test_job_start_blocking_returns_final_job_and_logs_stdout_once(
 ) -> None:
     final = job("Succeeded", completed=True)
     started.get(JOB, [{"json": job("Queued")}, {"json": job("Running")}, {"json": final}])
-    started.get(STDOUT, json={"setup": "s", "stdout": "<b>result</b> 42"})
+    started.get(STDOUT, json={"setup": "s", "stdout": "<pre>result &amp; <span>42</span></pre>"})
     with caplog.at_level(logging.INFO, logger="domino"):
         assert client.job_start_blocking(command="main.py arg", poll_freq=2) == final
     assert len(calls(started, "GET", JOB)) == 3
     assert len(calls(started, "GET", STDOUT)) == 1
-    assert "result 42" in [r.getMessage() for r in caplog.records]
+    assert "result & 42" in [r.getMessage() for r in caplog.records]
     assert all(pause <= 2 for pause in fake_time.sleeps)
     assert start_body(started)["commandToRun"] == "main.py arg"
 
