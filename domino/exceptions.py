@@ -333,7 +333,14 @@ class RunNotFoundException(DominoException):
 
 
 class DatasetUploadError(DominoException, RuntimeError):
-    """A dataset upload could not complete; the upload session was cancelled."""
+    """A dataset upload could not complete.
+
+    Usually the upload session was cancelled. When the server could not be reached (network
+    errors, timeouts, 5xx past the retry deadline), ``resumable`` is ``True``: the session and
+    the resume state were kept, and calling the same upload again sends only what is missing.
+    """
+
+    resumable: bool = False
 
 
 # --------------------------------------------------------------------------- public client names
