@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 from fastapi import FastAPI
 
@@ -35,13 +36,16 @@ def create_app(
     workers: int | None = None,
     users: UsersArg = None,
     stop_grace: float = 5.0,
+    serving_lock: IO[bytes] | None = None,
 ) -> FastAPI:
     """Build the server for ``data_dir``.
 
     ``users`` (name → API key) are created if missing and given that key; a user called
     ``admin``, or the first user of an empty store, is an administrator. ``workers`` bounds the
     number of executions running at once (default: number of CPUs). ``stop_grace`` is how long
-    a stopped execution gets between SIGTERM and SIGKILL.
+    a stopped execution gets between SIGTERM and SIGKILL. ``serving_lock`` is the data dir's
+    lock when the caller already holds it (``domino-server serve`` takes it before anything
+    else); otherwise the app takes it at start-up.
     """
     store = Store(data_dir)
     for name, key in _iter_users(users):
@@ -52,7 +56,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Two servers on one data dir would each take the other's executions for crashed ones.
-        lock = store.lock_for_serving()
+        lock = serving_lock or store.lock_for_serving()
         runner.recover_interrupted()
         services.apps.recover_interrupted()
         uploads.recover_interrupted(store)
