@@ -243,27 +243,15 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _missing_server_dependencies() -> list[str]:
-    """The ``server`` extra's packages that are not installed."""
-    import importlib.util
-
-    return [
-        name
-        for name in ("fastapi", "uvicorn", "python_multipart")
-        if importlib.util.find_spec(name) is None
-    ]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
-        missing = _missing_server_dependencies()
+        from domino.server import INSTALL_HINT, missing_dependencies
+
+        missing = missing_dependencies()
         if missing:
-            print(
-                f"domino-server needs {', '.join(missing)}: pip install 'dominodatalab[server]'",
-                file=sys.stderr,
-            )
+            print(f"domino-server needs {', '.join(missing)}: {INSTALL_HINT}", file=sys.stderr)
             return 2
         return _serve(args)
     if args.command == "add-user":

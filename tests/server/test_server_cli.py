@@ -289,3 +289,24 @@ def test_serve_without_the_server_extra_says_how_to_install_it(
     err = capsys.readouterr().err
     assert "uvicorn" in err and "pip install 'dominodatalab[server]'" in err
     assert not (tmp_path / "data").exists()
+
+
+def test_domino_testing_without_the_server_extra_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from domino.testing import LocalServer
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "fastapi" else real_find_spec(name, *a),
+    )
+    with pytest.raises(ModuleNotFoundError) as caught:
+        LocalServer(tmp_path / "data").start()
+    message = str(caught.value)
+    assert "'server' extra" in message and "fastapi" in message
+    assert "pip install 'dominodatalab[server]'" in message
+    assert not (tmp_path / "data").exists()
