@@ -23,6 +23,7 @@ import contextvars
 import json as _json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -625,16 +626,23 @@ def _describe(reason: BaseException) -> str:
 
 
 def _safe_url(url: str | None) -> str:
-    # API keys travel in headers, so URLs carry no secret; drop any userinfo just in case.
+    """``url`` as shown in messages: no userinfo, and no ``//`` inside the path.
+
+    The public client's wire format puts ``//`` in some paths (``files_list``'s default path,
+    leading-slash file paths) and the request keeps it; a message shows the path a person
+    would write.
+    """
     if not url:
         return ""
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
+    # API keys travel in headers, so URLs carry no secret; drop any userinfo just in case.
     if "@" in parts.netloc:
         parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
-        return urlunsplit(parts)
-    return url
+    if "//" in parts.path:
+        parts = parts._replace(path=re.sub("/{2,}", "/", parts.path))
+    return urlunsplit(parts)
 
 
 @contextmanager

@@ -164,7 +164,7 @@ class JobsMixin(RunsMixin):
             is_done=is_done,
             poll_freq=poll_freq,
             max_poll_time=max_poll_time or None,
-            describe=lambda status: f"status {_statuses(status, job_id).get('executionStatus')}",
+            describe=lambda status: str(_statuses(status, job_id).get("executionStatus")),
             tolerate=tuple(ignore_exceptions),
             what=f"job {job_id}",
         )

@@ -129,7 +129,7 @@ class RunsMixin(ClientBase):
             is_done=is_done,
             poll_freq=poll_freq,
             max_poll_time=max_poll_time,
-            describe=lambda run: f"status {run.get('status')}",
+            describe=lambda run: str(run.get("status")),
             # a run that just started may briefly be unknown (404): count it as a failed check
             tolerate=(requests.RequestException, exceptions.NotFoundError),
             max_consecutive_failures=retry_count,

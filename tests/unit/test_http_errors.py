@@ -373,3 +373,12 @@ def test_other_requests_errors_pass_through_unchanged(client: HttpClient) -> Non
     with pytest.raises(requests.exceptions.InvalidURL) as info:
         client.get("http://exa mple:notaport/x")
     assert info.value.__cause__ is None
+
+
+def test_error_messages_show_no_double_slash_in_the_path(client: HttpClient, mock: Any) -> None:
+    mock.get(f"{HOST}/v1/projects/a/b/files/c1//", status_code=404, json={"message": "nope"})
+    with pytest.raises(NotFoundError) as info:
+        client.get("/v1/projects/a/b/files/c1//")
+    assert str(info.value) == f"GET {HOST}/v1/projects/a/b/files/c1/ returned 404: nope"
+    assert info.value.url == f"{HOST}/v1/projects/a/b/files/c1/"
+    assert mock.last_request.url.endswith("/files/c1//")  # the wire format is kept

@@ -536,6 +536,7 @@ def test_job_start_blocking_timeout_is_polling2_timeout_and_timeout_error(
         client.job_start_blocking(command="main.py", poll_freq=1, max_poll_time=5)
     assert isinstance(info.value, TimeoutError)
     assert isinstance(info.value, exceptions.PollTimeoutError)
+    assert str(info.value).endswith("did not finish within 5 s (last status: Running)")
 
 
 def test_job_start_blocking_passes_kwargs_to_job_start(

@@ -249,7 +249,7 @@ def test_runs_start_blocking_timeout_raises_poll_timeout_error(
         client.runs_start_blocking(["main.py"], poll_freq=1, max_poll_time=10)
     assert isinstance(info.value, TimeoutError)
     assert fake_time.now == pytest.approx(10)
-    assert "Running" in str(info.value)
+    assert str(info.value).endswith("(last status: Running)")  # "status" once
 
 
 def test_runs_start_blocking_tolerates_transient_errors_up_to_retry_count(
