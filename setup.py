@@ -21,6 +21,9 @@ DEV = [
     "ruff>=0.5",
     "types-requests",
     "httpx>=0.27",
+    # tests/e2e/test_install.py builds the wheel offline (--no-build-isolation)
+    "setuptools>=68",
+    "wheel",
 ]
 
 setup(
