@@ -572,10 +572,15 @@ class HttpClient:
         tries = _tries(call, self.max_retries)
         url = _safe_url(url)
         if isinstance(exc, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
+            if call is not None and _stopped_by_deadline(call):
+                return DominoTimeoutError(
+                    f"{method} {url}: no response{tries}; raise the deadline with "
+                    "DOMINO_REQUEST_DEADLINE (seconds) if the server is just slow",
+                    request=exc.request,
+                )
             return DominoTimeoutError(
                 f"{method} {url}: no response within {self.timeout[1]:g} s{tries}; "
-                "raise the read timeout with DOMINO_HTTP_TIMEOUT=connect,read"
-                + (" or the deadline with DOMINO_REQUEST_DEADLINE" if call and call.budget else ""),
+                "raise the read timeout with DOMINO_HTTP_TIMEOUT=connect,read",
                 request=exc.request,
             )
         if isinstance(exc, requests.ConnectionError):
@@ -588,14 +593,22 @@ class HttpClient:
 def _tries(call: _Call | None, max_retries: int) -> str:
     """`` (after N retries[, stopped by the deadline])`` for a transport error message."""
     retries = max_retries if call is None else call.retries
-    out_of_time = call is not None and call.out_of_time and call.budget is not None
+    out_of_time = call is not None and _stopped_by_deadline(call)
     if not retries and not out_of_time:
         return ""
-    text = f" (after {retries} retr{'y' if retries == 1 else 'ies'}"
+    if retries:
+        text = f" (after {retries} retr{'y' if retries == 1 else 'ies'}"
+    else:
+        text = " (one attempt"
     if out_of_time and call is not None:
         elapsed = time.monotonic() - call.started
         text += f" in {elapsed:.0f} s, stopped by the {call.budget:g} s DOMINO_REQUEST_DEADLINE"
     return text + ")"
+
+
+def _stopped_by_deadline(call: _Call) -> bool:
+    """Whether the call's deadline (not its retry count) ended it."""
+    return call.budget is not None and (call.out_of_time or call.remaining() < _MIN_ATTEMPT)
 
 
 def _short_error(error: Any) -> str:

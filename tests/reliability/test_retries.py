@@ -347,7 +347,7 @@ def test_upload_requests_are_retried_by_the_upload_policy_alone(server: Scripted
         policy=policy,
         stop=threading.Event(),
         what="checking chunk 1",
-        on_retry=lambda: upload_retries.append(1),
+        on_retry=lambda *_: upload_retries.append(1),
     )
     assert response.status_code == 200
     assert sleeps == []  # the session's adapter did not retry the 503 on its own
