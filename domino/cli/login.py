@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from domino import _profile
@@ -43,7 +45,7 @@ def login(host: str | None, profile: str | None, api_key_stdin: bool, no_check: 
         host = str(click.prompt("Domino URL", type=str))
     host = clean_host_url(host.strip())
     if api_key_stdin:
-        api_key = click.get_text_stream("stdin").readline().strip()
+        api_key = sys.stdin.readline().strip()
     else:
         api_key = str(click.prompt("API key", hide_input=True, type=str)).strip()
     if not api_key:
