@@ -9,12 +9,11 @@ requests per check.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from domino._wait import poll
+from domino import _wait
 from domino.cli import _exit
 from domino.cli._output import info
 from domino.exceptions import PollTimeoutError
@@ -100,7 +99,6 @@ def watch(
     project_flag: str,
     follow_to_stderr: bool = False,
     quiet: bool = False,
-    poller: Callable[..., Any] = poll,
 ) -> dict[str, Any]:
     """Wait until the execution ends and return its final state.
 
@@ -126,7 +124,7 @@ def watch(
         return state
 
     try:
-        final: dict[str, Any] = poller(
+        final: dict[str, Any] = _wait.poll(
             fetch,
             is_done=execution.is_done,
             poll_freq=FOLLOW_POLL_FREQ if follow else POLL_FREQ,
