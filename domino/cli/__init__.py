@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 from typing import Any
 
 import click
@@ -148,6 +149,15 @@ def cli(ctx: click.Context, as_json: bool, debug: bool) -> None:
     _setup_logging(debug)
 
 
+def _terminate_as_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Console-script entry point (``domino``)."""
+    """Console-script entry point (``domino``).
+
+    SIGTERM (what CI runners send when a pipeline is cancelled) is handled like Ctrl-C, so a
+    wait says what is still running — or stops it with ``--stop-on-interrupt``.
+    """
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     cli.main(prog_name="domino")

@@ -361,6 +361,8 @@ def test_profiles_are_chosen_by_name(domino_cli: Invoke, wire: requests_mock.Moc
     assert result.exit_code == 0 and result.stdout == "c1\n"
     assert wire.request_history[-1].headers["X-Domino-Api-Key"] == "staging-key"
     assert "staging-key" not in repr(_profile.load("staging"))
+    by_variable = domino_cli("commits", env={**env, "DOMINO_PROFILE": "staging"})
+    assert by_variable.exit_code == 0 and by_variable.stdout == "c1\n"
 
 
 def test_login_with_a_wrong_key_saves_nothing_and_exits_4(

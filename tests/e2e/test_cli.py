@@ -128,7 +128,9 @@ def test_dataset_upload_with_json(
     assert name in [d["datasetName"] for d in json.loads(listing.stdout)]
 
 
-def test_files_round_trip(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+def test_files_round_trip(
+    run_cli: Callable[..., Any], tmp_path: Path, domino_server: Any, project: str
+) -> None:
     local = tmp_path / "data.bin"
     local.write_bytes(bytes(range(256)) * 40)
     assert run_cli("files", "upload", str(local), "inputs/data.bin").returncode == 0
@@ -138,6 +140,13 @@ def test_files_round_trip(run_cli: Callable[..., Any], tmp_path: Path) -> None:
     done = run_cli("files", "download", "inputs/data.bin", str(back))
     assert done.returncode == 0, done.stderr
     assert back.read_bytes() == local.read_bytes()
+    to_stdout = subprocess.run(
+        [str(DOMINO), "files", "download", "inputs/data.bin", "-"],
+        env=_env(domino_server, DOMINO_PROJECT=project),
+        capture_output=True,
+        timeout=60,
+    )
+    assert to_stdout.returncode == 0 and to_stdout.stdout == local.read_bytes()
     missing = run_cli("files", "download", "inputs/none.bin", str(tmp_path / "x"))
     assert missing.returncode == 5 and not (tmp_path / "x").exists()
 
@@ -165,13 +174,18 @@ def test_login_then_a_command_with_no_other_credentials(
     assert again.returncode == 2 and "--host" in again.stderr
 
 
-@pytest.mark.parametrize("stop", [False, True], ids=["leave-running", "stop-on-interrupt"])
+@pytest.mark.parametrize(
+    ("stop", "sig"),
+    [(False, signal.SIGINT), (True, signal.SIGINT), (True, signal.SIGTERM)],
+    ids=["ctrl-c-leaves-it-running", "ctrl-c-stop-on-interrupt", "sigterm-stop-on-interrupt"],
+)
 def test_ctrl_c_while_waiting(
     domino_server: Any,
     project: str,
     upload: Callable[[str, str], None],
     client: domino.Domino,
     stop: bool,
+    sig: int,
 ) -> None:
     upload("/long.py", LONG)
     assert DOMINO is not None
@@ -187,7 +201,7 @@ def test_ctrl_c_while_waiting(
         assert proc.stdout is not None
         # the job's own output arriving on stdout proves it is running and being waited on
         assert proc.stdout.readline() == "long job started\n"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
