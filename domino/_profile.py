@@ -73,8 +73,12 @@ def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
 
 
 def credentials_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where profiles are stored (the file need not exist)."""
-    env = _env(environ)
+    """Where profiles are stored (the file need not exist).
+
+    The location is the process's (``os.environ``), even when a mapping of ``DOMINO_*``
+    settings is passed in; the mapping may override it.
+    """
+    env = {**os.environ, **(environ or {})}
     base = env.get("XDG_CONFIG_HOME")
     if not base and sys.platform == "win32":
         base = env.get("APPDATA")

@@ -27,7 +27,10 @@ def version(state: CliState, server: bool) -> None:
     """
     from domino._version import __version__
 
-    answer: dict[str, Any] = {"client": __version__, "python": ".".join(map(str, sys.version_info[:3]))}
+    answer: dict[str, Any] = {
+        "client": __version__,
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
     if server:
         client = state.client(project=_any_project(state))
         answer["server"] = client.deployment_version().get("version")

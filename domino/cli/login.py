@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -42,7 +43,7 @@ def login(host: str | None, profile: str | None, api_key_stdin: bool, no_check: 
 
     name = _profile.check_name(profile) if profile else _profile.selected_name()
     if not host:
-        host = str(click.prompt("Domino URL", type=str))
+        host = str(click.prompt("Domino URL", type=str, default=os.environ.get("DOMINO_API_HOST")))
     host = clean_host_url(host.strip())
     if api_key_stdin:
         api_key = sys.stdin.readline().strip()
