@@ -16,7 +16,7 @@ import click
 from domino import _wait
 from domino.cli import _exit
 from domino.cli._output import info
-from domino.exceptions import PollTimeoutError
+from domino.exceptions import PollRetriesExceededError, PollTimeoutError
 
 if TYPE_CHECKING:
     from domino.domino import Domino
@@ -29,6 +29,8 @@ FOLLOW_POLL_FREQ = 2.0
 POLL_FREQ = 5.0
 #: trailing output lines shown when a job fails and was not followed
 FAILURE_TAIL = 50
+#: status checks failing in a row (each after the HTTP layer's own retries) before giving up
+MAX_FAILED_CHECKS = 12
 
 TERMINAL = frozenset({"Succeeded", "Failed", "Error", "Stopped"})
 
@@ -129,6 +131,7 @@ def watch(
             is_done=execution.is_done,
             poll_freq=FOLLOW_POLL_FREQ if follow else POLL_FREQ,
             max_poll_time=timeout,
+            max_consecutive_failures=MAX_FAILED_CHECKS,
             what=f"{execution.kind} {execution.id}",
         )
     except PollTimeoutError:
@@ -139,6 +142,12 @@ def watch(
             f"`{execution.stop_command(project_flag)}`"
         )
         raise click.exceptions.Exit(_exit.TIMEOUT) from None
+    except PollRetriesExceededError:
+        info(
+            f"{execution.kind} {execution.id} may still be running: check it later with "
+            f"`domino {execution.kind} status {execution.id}{project_flag}`"
+        )
+        raise
     except KeyboardInterrupt:
         interrupted(execution, stop=stop_on_interrupt, project_flag=project_flag)
     if follower is not None:

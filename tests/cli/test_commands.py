@@ -250,6 +250,18 @@ def test_server_failure_exits_6(domino_cli: Invoke, wire: requests_mock.Mocker) 
     assert result.exit_code == 6 and "503" in result.stderr
 
 
+def test_a_server_that_stays_down_while_waiting_exits_6_and_says_the_job_may_run(
+    domino_cli: Invoke, wire: requests_mock.Mocker, fake_time: list[float]
+) -> None:
+    wire.post(START, json=job("Queued"))
+    wire.get(JOB, status_code=502, text="bad gateway")
+    result = domino_cli("job", "run", "x.py")
+    assert result.exit_code == 6
+    assert f"job {JOB_ID} may still be running" in result.stderr
+    assert "13 status checks in a row failed" in result.stderr
+    assert result.stderr.count("WARNING") == 12  # each failed check was shown
+
+
 def test_missing_pipelines_extra_says_what_to_install(
     domino_cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
