@@ -9,34 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 import requests_mock
+from cli_support import FIND_PROJECT, HOST, KEY, PROJECT, PROJECT_ID
 from click.testing import CliRunner, Result
 
 import domino._wait
-
-HOST = "http://domino.test:8899"
-KEY = "cli-test-key-123"
-PROJECT = "alice/churn"
-PROJECT_ID = "aabbccddeeff001122334455"
-JOB_ID = "aabbccddeeff001122330000"
-START = f"{HOST}/v4/jobs/start"
-JOB = f"{HOST}/v4/jobs/{JOB_ID}"
-STOP = f"{HOST}/v4/jobs/stop"
-STDOUT = f"{HOST}/v1/projects/alice/churn/run/{JOB_ID}/stdout"
-FIND_PROJECT = f"{HOST}/v4/gateway/projects/findProjectByOwnerAndName"
-
-
-def job(status: str, *, number: int = 7, command: str = "train.py") -> dict[str, Any]:
-    return {
-        "id": JOB_ID,
-        "number": number,
-        "jobRunCommand": command,
-        "statuses": {"isCompleted": status in ("Succeeded", "Failed"), "executionStatus": status},
-        "stageTime": {"submissionTime": 1700000000000, "runStartTime": None},
-    }
 
 
 @pytest.fixture

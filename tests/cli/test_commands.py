@@ -12,8 +12,8 @@ from typing import Any
 import click
 import pytest
 import requests_mock
+from cli_support import FIND_PROJECT, HOST, JOB, JOB_ID, KEY, PROJECT_ID, START, STDOUT, STOP, job
 from click.testing import Result
-from conftest import FIND_PROJECT, HOST, JOB, JOB_ID, KEY, PROJECT_ID, START, STDOUT, STOP, job
 
 import domino.cli as domino_cli_module
 from domino import Domino, _profile
