@@ -65,6 +65,18 @@ def test_every_command_has_a_help_page_with_an_example(domino_cli: Invoke) -> No
         assert "Example" in result.stdout, f"`domino {command} --help` has no example"
 
 
+READ_COMMANDS = [
+    "job status", "job logs", "job list", "run list", "run status", "run logs", "files ls",
+    "commits", "dataset ls", "dataset info", "project ls", "project tags",
+    "project collaborators", "app status", "tiers", "env ls", "version",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS)
+def test_every_read_command_takes_json(domino_cli: Invoke, command: str) -> None:
+    assert "--json" in domino_cli(*command.split(), "--help").stdout
+
+
 def test_job_run_passes_everything_after_the_command_verbatim(
     domino_cli: Invoke, wire: requests_mock.Mocker
 ) -> None:
