@@ -36,6 +36,15 @@ FAILS = "print('about to fail', flush=True)\nraise SystemExit('bad input row 7')
 LONG = "import time\nprint('long job started', flush=True)\ntime.sleep(120)\n"
 
 
+# When pytest runs with SIGINT ignored (a background job of a non-interactive shell, as on some
+# CI runners) a child inherits that and Python never turns Ctrl-C into KeyboardInterrupt. This
+# restores the default disposition, then becomes the `domino` command (exec keeps it).
+EXEC_WITH_CTRL_C = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def _env(server: Any, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
     env.update(DOMINO_API_HOST=server.url, DOMINO_USER_API_KEY=server.api_key)
@@ -190,9 +199,9 @@ def test_ctrl_c_while_waiting(
 ) -> None:
     upload("/long.py", LONG)
     assert DOMINO is not None
-    args = [DOMINO, "job", "run", "--follow", *(["--stop-on-interrupt"] if stop else []), "long.py"]
+    args = ["job", "run", "--follow", *(["--stop-on-interrupt"] if stop else []), "long.py"]
     proc = subprocess.Popen(
-        args,
+        [sys.executable, "-c", EXEC_WITH_CTRL_C, DOMINO, *args],
         env=_env(domino_server, DOMINO_PROJECT=project),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
