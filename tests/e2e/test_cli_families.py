@@ -7,6 +7,7 @@ each family's commands do what they say on a real server, in text and in ``--jso
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,36 @@ def test_project_ls_without_projects_list_says_so(run: Any, monkeypatch: Any) ->
     monkeypatch.setattr(domino.Domino, "projects_list", None, raising=False)
     result = run("project", "ls")
     assert result.exit_code == 1 and "projects_list" in result.stderr
+
+
+def test_an_interrupted_dataset_upload_resumes_when_the_command_is_run_again(
+    run: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    import domino._upload
+    from domino._upload._progress import make_reporter
+
+    name = unique("ds-resume")
+    assert run("dataset", "create", name).exit_code == 0
+    folder = tmp_path / "big"
+    folder.mkdir()
+    (folder / "a.bin").write_bytes(os.urandom(4 << 20))
+    (folder / "b.bin").write_bytes(os.urandom(2 << 20))
+
+    def ctrl_c_after_first_bytes(event: Any) -> None:
+        if event.bytes_done > 0:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            domino._upload, "make_reporter", lambda *a: make_reporter(ctrl_c_after_first_bytes, "")
+        )
+        args = ("dataset", "upload", name, str(folder), "--chunk-size", "256KiB", "--workers", "2")
+        interrupted = run(*args)
+    assert interrupted.exit_code == 130
+    assert "run the same command again to resume" in interrupted.stderr
+
+    resumed = run(*args, "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["resumed"] and summary["bytes_skipped"] > 0
+    assert summary["bytes_sent"] + summary["bytes_skipped"] == 6 << 20
