@@ -93,14 +93,22 @@ class DominoGroup(click.Group):
             ctx.exit(_errors.report(exc, debug=bool(state and state.debug)))
 
 
-def _setup_logging(debug: bool) -> None:
+def _setup_logging(ctx: click.Context, debug: bool) -> None:
     # The command line is an application: it may show the library's log records (warnings
-    # such as a retried status check; everything with --debug) on stderr.
+    # such as a retried status check; everything with --debug) on stderr, for as long as the
+    # command runs (several invocations in one process, as in tests, do not pile up handlers).
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     log = logging.getLogger("domino")
+    previous = log.level
     log.addHandler(handler)
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+    def restore() -> None:
+        log.removeHandler(handler)
+        log.setLevel(previous)
+
+    ctx.call_on_close(restore)
 
 
 @click.group(
@@ -146,7 +154,7 @@ def cli(ctx: click.Context, as_json: bool, debug: bool) -> None:
     state = ctx.ensure_object(CliState)
     state.debug = debug
     state.json = state.json or as_json
-    _setup_logging(debug)
+    _setup_logging(ctx, debug)
 
 
 def _terminate_as_interrupt(signum: int, frame: Any) -> None:

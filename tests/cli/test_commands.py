@@ -396,3 +396,13 @@ def test_login_with_a_wrong_key_saves_nothing_and_exits_4(
     result = domino_cli("login", "--host", HOST, input="wrong\n")
     assert result.exit_code == 4
     assert not _profile.credentials_path().exists()
+
+
+def test_the_log_handler_lives_only_as_long_as_the_command(domino_cli: Invoke) -> None:
+    import logging
+
+    log = logging.getLogger("domino")
+    before = (list(log.handlers), log.level)
+    domino_cli("version")
+    domino_cli("--debug", "version")
+    assert (list(log.handlers), log.level) == before
