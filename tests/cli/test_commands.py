@@ -15,7 +15,7 @@ import requests_mock
 from cli_support import FIND_PROJECT, HOST, JOB, JOB_ID, KEY, PROJECT_ID, START, STDOUT, STOP, job
 from click.testing import Result
 
-import domino.cli as domino_cli_module
+import domino.cli._root as domino_cli_module
 from domino import Domino, _profile
 from domino.cli import cli
 from domino.cli.datasets import parse_size
@@ -396,6 +396,16 @@ def test_login_with_a_wrong_key_saves_nothing_and_exits_4(
     result = domino_cli("login", "--host", HOST, input="wrong\n")
     assert result.exit_code == 4
     assert not _profile.credentials_path().exists()
+
+
+def test_without_click_the_command_says_which_extra_to_install() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['click'] = None; from domino.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'dominodatalab[cli]'" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_log_handler_lives_only_as_long_as_the_command(domino_cli: Invoke) -> None:
