@@ -53,6 +53,8 @@ bench: $(STAMP) $(PUBLIC_STAMP)
 	$(BIN)/python bench/server_load.py
 	$(BIN)/python bench/server_load.py --subprocess
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/upload.py
+	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/wait_latency.py
+	$(BIN)/python bench/cli_start.py
 
 clean:
 	rm -rf $(VENV) $(PUBLIC_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -52,6 +52,7 @@ setup(
     entry_points={
         "console_scripts": [
             "domino-server=domino.server.__main__:main",
+            "domino=domino.cli:main",
         ],
     },
     classifiers=[

@@ -66,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
         "In-run API proxy (`host:port` or `http://host:port`); it adds the credentials.",
     ),
     Setting(
+        "DOMINO_PROFILE",
+        "default",
+        False,
+        "Which profile saved by `domino login` to use (the last resort for host and key).",
+    ),
+    Setting(
         "DOMINO_LOG_LEVEL",
         None,
         False,

@@ -4,6 +4,7 @@ The chain has exactly the public client's precedence (domino-api.md §3.1)::
 
     api_proxy argument → auth_token argument → domino_token_file argument → api_key argument
     → DOMINO_API_PROXY → DOMINO_TOKEN_FILE → DOMINO_USER_API_KEY
+    → the profile saved by ``domino login`` (last, so nothing a script relied on changes)
 
 The first provider that finds something wins; when none does, :class:`NoCredentialsError`
 lists what was tried and which ``DOMINO_*`` variables were present (secrets masked).
@@ -225,6 +226,23 @@ def _from_env(name: str, factory: Callable[[str], AuthBase]) -> Callable[..., Au
     return build
 
 
+def _from_saved_profile(args: dict[str, str | None], environ: Mapping[str, str]) -> AuthBase | None:
+    from domino import _profile
+    from domino.helpers import clean_host_url
+
+    profile = _profile.load(environ=environ)
+    if profile is None:
+        return None
+    host = args.get("host")
+    if host and clean_host_url(profile.host) != host:
+        # a key saved for one deployment is never sent to another
+        logger.debug(
+            "saved profile %r is for %s, not %s; not using it", profile.name, profile.host, host
+        )
+        return None
+    return ApiKeyAuth(profile.api_key)
+
+
 #: the chain, in precedence order (names appear in NoCredentialsError)
 PROVIDERS: tuple[_Provider, ...] = (
     _Provider("api_proxy argument", _from("api_proxy", ProxyAuth)),
@@ -234,6 +252,7 @@ PROVIDERS: tuple[_Provider, ...] = (
     _Provider("DOMINO_API_PROXY", _from_env("DOMINO_API_PROXY", ProxyAuth)),
     _Provider("DOMINO_TOKEN_FILE", _from_env("DOMINO_TOKEN_FILE", TokenFileAuth)),
     _Provider("DOMINO_USER_API_KEY", _from_env("DOMINO_USER_API_KEY", ApiKeyAuth)),
+    _Provider("saved profile (domino login)", _from_saved_profile),
 )
 
 
@@ -244,8 +263,12 @@ def resolve_auth(
     domino_token_file: str | os.PathLike[str] | None = None,
     api_proxy: str | None = None,
     environ: Mapping[str, str] | None = None,
+    host: str | None = None,
 ) -> AuthBase:
     """The auth of the first provider in :data:`PROVIDERS` that finds a credential.
+
+    ``host`` (the cleaned base URL) limits the saved profile to the deployment it was saved
+    for; without it a saved key is used for any host.
 
     Raises :class:`NoCredentialsError` (a ``RuntimeError``) when none does and
     :class:`InvalidProxyError` (a ``RuntimeError``) for a malformed proxy value.
@@ -256,6 +279,7 @@ def resolve_auth(
         "auth_token": auth_token,
         "domino_token_file": os.fspath(domino_token_file) if domino_token_file else None,
         "api_proxy": api_proxy,
+        "host": host,
     }
     for provider in PROVIDERS:
         auth = provider.build(args, env)
@@ -268,5 +292,6 @@ def resolve_auth(
     raise NoCredentialsError(
         "Unable to authenticate: no authentication provided. "
         f"Tried, in order: {tried}. DOMINO_* variables seen: {seen_text}. "
-        "Pass api_key=... or set DOMINO_USER_API_KEY (or DOMINO_TOKEN_FILE / DOMINO_API_PROXY)."
+        "Pass api_key=... or set DOMINO_USER_API_KEY (or DOMINO_TOKEN_FILE / DOMINO_API_PROXY), "
+        "or run `domino login`."
     )

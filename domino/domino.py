@@ -43,6 +43,14 @@ def _split_project(project: Any) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
+def _saved_profile_host() -> str | None:
+    """The host of the profile saved by ``domino login`` (the last place a host comes from)."""
+    from domino import _profile
+
+    saved = _profile.load()
+    return saved.host if saved is not None else None
+
+
 class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
     """A client for one Domino project.
 
@@ -55,7 +63,9 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         api_proxy: ``host:port`` of the in-run API proxy, which adds credentials itself.
 
     Without credential arguments, ``DOMINO_API_PROXY``, ``DOMINO_TOKEN_FILE`` and
-    ``DOMINO_USER_API_KEY`` are tried, in that order.
+    ``DOMINO_USER_API_KEY`` are tried, in that order, and last the profile saved by
+    ``domino login`` (which also supplies the host when neither argument nor
+    ``DOMINO_API_HOST`` does).
 
     Construction makes one request (``GET /version``) and raises
     :class:`~domino.exceptions.MissingHostError` (an ``AssertionError``),
@@ -81,11 +91,11 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         api_proxy: str | None = None,
     ) -> None:
         _config.configure_logging()
-        raw_host = host or _config.read("DOMINO_API_HOST")
+        raw_host = host or _config.read("DOMINO_API_HOST") or _saved_profile_host()
         if not raw_host:
             raise exceptions.MissingHostError(
                 "Host must be supplied as a parameter or through the DOMINO_API_HOST "
-                "environment variable."
+                "environment variable (or saved with `domino login`)."
             )
         self._host = clean_host_url(raw_host)
         # checked before credentials, so a typo fails fast even without any configured
@@ -143,6 +153,7 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
             auth_token=auth_token,
             domino_token_file=domino_token_file,
             api_proxy=api_proxy,
+            host=self._host,
         )
         previous: HttpClient | None = getattr(self, "_http", None)
         self._http = HttpClient(self._host, auth)

@@ -93,6 +93,7 @@ __all__ = [
     "UnsupportedFieldException",
     "UnsupportedOperationException",
     "UserNotFoundException",
+    "WaitInterrupted",
     "exception_for_status",
 ]
 
@@ -326,6 +327,25 @@ class RunFailedException(DominoException):
         self.run_id = run_id
         self.status = status
         self.output_tail = output_tail
+
+
+class WaitInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a ``*_blocking`` method waited: the run or job is still going on Domino.
+
+    Still a :class:`KeyboardInterrupt` (so it stops the program as before); the message names
+    the execution and how to stop it, and ``kind``, ``execution_id`` and ``project`` say it
+    to programs.
+    """
+
+    def __init__(self, kind: str, execution_id: str, project: str) -> None:
+        super().__init__(
+            f"interrupted while waiting: {kind} {execution_id} of project {project} is still "
+            f"running on Domino; stop it with job_stop({execution_id!r}) or "
+            f"`domino job stop {execution_id} --project {project}`"
+        )
+        self.kind = kind
+        self.execution_id = execution_id
+        self.project = project
 
 
 class RunNotFoundException(DominoException):

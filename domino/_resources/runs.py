@@ -110,7 +110,9 @@ class RunsMixin(ClientBase):
         Raises :class:`~domino.exceptions.RunFailedException` (id, status, last output lines)
         when the run ends in Failed/Error/Stopped; :class:`~domino.exceptions.PollTimeoutError`
         after ``max_poll_time`` seconds; :class:`~domino.exceptions.PollRetriesExceededError`
-        after more than ``retry_count`` consecutive failed polls.
+        after more than ``retry_count`` consecutive failed polls;
+        :class:`~domino.exceptions.WaitInterrupted` (a ``KeyboardInterrupt``) on Ctrl-C,
+        naming the run, which keeps running, and how to stop it.
         """
         from domino._wait import check_poll_args, poll
 
@@ -124,17 +126,21 @@ class RunsMixin(ClientBase):
         def is_done(run: dict[str, Any]) -> bool:
             return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
 
-        final = poll(
-            fetch,
-            is_done=is_done,
-            poll_freq=poll_freq,
-            max_poll_time=max_poll_time,
-            describe=lambda run: str(run.get("status")),
-            # a run that just started may briefly be unknown (404): count it as a failed check
-            tolerate=(requests.RequestException, exceptions.NotFoundError),
-            max_consecutive_failures=retry_count,
-            what=f"run {run_id}",
-        )
+        try:
+            final = poll(
+                fetch,
+                is_done=is_done,
+                poll_freq=poll_freq,
+                max_poll_time=max_poll_time,
+                describe=lambda run: str(run.get("status")),
+                # a run that just started may briefly be unknown (404): a failed check
+                tolerate=(requests.RequestException, exceptions.NotFoundError),
+                max_consecutive_failures=retry_count,
+                what=f"run {run_id}",
+            )
+        except KeyboardInterrupt as interrupt:
+            project = f"{self._owner_username}/{self._project_name}"
+            raise exceptions.WaitInterrupted("run", run_id, project) from interrupt
         status = final.get("status")
         if status != "Succeeded":
             self._raise_failed("run", run_id, status)

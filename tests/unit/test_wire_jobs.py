@@ -547,3 +547,17 @@ def test_job_start_blocking_passes_kwargs_to_job_start(
     client.job_start_blocking(command="main.py arg", hardware_tier_name="Small", title="t")
     body = start_body(started)
     assert body["overrideHardwareTierId"] == "small-k8s" and body["title"] == "t"
+
+
+def test_ctrl_c_while_waiting_names_the_job_that_keeps_running_and_how_to_stop_it(
+    client: Domino, started: requests_mock.Mocker, fake_time: FakeTime
+) -> None:
+    started.get(JOB, [{"json": job("Running")}, {"exc": KeyboardInterrupt}])
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.job_start_blocking(command="main.py")
+    assert isinstance(info.value, exceptions.WaitInterrupted)
+    assert (info.value.kind, info.value.execution_id) == ("job", JOB_ID)
+    message = str(info.value)
+    assert f"job {JOB_ID} of project alice/churn is still running" in message
+    assert f"domino job stop {JOB_ID} --project alice/churn" in message
+    assert not calls(started, "POST", f"{HOST}/v4/jobs/stop")  # it was not stopped

@@ -240,6 +240,18 @@ def test_runs_start_blocking_non_succeeded_raises_with_id_status_and_output_tail
     assert len(calls(wire, "GET", STDOUT)) == 1
 
 
+def test_runs_start_blocking_ctrl_c_says_the_run_is_still_running_and_how_to_stop_it(
+    client: Domino, wire: requests_mock.Mocker, fake_time: FakeTime
+) -> None:
+    wire.post(RUNS, json=START_ANSWER)
+    wire.get(RUN, [{"json": run("Running")}, {"exc": KeyboardInterrupt}])
+    with pytest.raises(exceptions.WaitInterrupted) as info:
+        client.runs_start_blocking(["main.py"])
+    assert isinstance(info.value, KeyboardInterrupt) and info.value.execution_id == RUN_ID
+    assert f"run {RUN_ID} of project alice/churn is still running" in str(info.value)
+    assert f"domino job stop {RUN_ID} --project alice/churn" in str(info.value)
+
+
 def test_runs_start_blocking_timeout_raises_poll_timeout_error(
     client: Domino, wire: requests_mock.Mocker, fake_time: FakeTime
 ) -> None:
