@@ -99,7 +99,7 @@ def test_dataset_lifecycle_by_name(run: Any, tmp_path: Path) -> None:
     assert renamed in run("dataset", "ls").stdout
     (tmp_path / "f.txt").write_text("x")
     upload = run("dataset", "upload", renamed, str(tmp_path / "f.txt"))
-    assert upload.exit_code == 0 and "1 files" in upload.stderr
+    assert upload.exit_code == 0 and "1 file," in upload.stderr
     assert run("dataset", "rm", renamed, "--yes").exit_code == 0
     assert run("dataset", "info", renamed).exit_code == 5
 
