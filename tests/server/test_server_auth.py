@@ -55,7 +55,7 @@ def test_wrong_key_wrong_password_and_wrong_token_get_401(server: LocalServer) -
 def test_version_answers_without_credentials(server: LocalServer) -> None:
     response = Api(server.url).get("/version")
     assert response.status_code == 200
-    assert response.json()["version"] == "5.10.0"
+    assert response.json()["version"] == "5.11.0"
 
 
 def test_other_users_project_is_forbidden(project: Project, other_user: tuple[str, Api]) -> None:
