@@ -171,6 +171,17 @@ class Environments:
         rows = self.store.query("SELECT * FROM environments WHERE archived = 0 ORDER BY created")
         return builtin + [self.view(r) for r in rows if self._visible(r, user_id, is_admin)]
 
+    def useable(self, user_id: str, is_admin: bool) -> dict[str, Any]:
+        """The catalogue's useable environments plus the user's own and Global ones."""
+        answer = catalogue.useable_environments()
+        rows = self.store.query("SELECT * FROM environments WHERE archived = 0 ORDER BY created")
+        for row in rows:
+            if self._visible(row, user_id, is_admin):
+                entry = self.catalogue_entry(row["id"])
+                if entry is not None:
+                    answer["environments"].append(dict(entry, owner={"id": row["owner_id"]}))
+        return answer
+
     def get(self, env_id: str, user_id: str, is_admin: bool) -> dict[str, Any]:
         for env in catalogue.ENVIRONMENTS:
             if env["id"] == env_id:

@@ -42,12 +42,12 @@ def billing_tags_create(
     return svc.cost.create_tags(body)
 
 
-@router.get("/v4/cost/billingtags/{name}")
+@router.get("/v4/cost/billingtags/{name:path}")
 def billing_tag(name: str, user: User = Depends(admin), svc: Services = Depends(services)) -> Any:
     return svc.cost.tag(name)
 
 
-@router.delete("/v4/cost/billingtags/{name}")
+@router.delete("/v4/cost/billingtags/{name:path}")
 def billing_tag_archive(
     name: str, user: User = Depends(admin), svc: Services = Depends(services)
 ) -> Any:
