@@ -119,9 +119,9 @@ class ClientBase:
     def commits_list(self) -> list[Any]:  # implemented by FilesMixin
         raise NotImplementedError
 
-    def _get(self, path: str, **kwargs: Any) -> Any:
-        """GET a path and return its parsed JSON body."""
-        return self._http.json("GET", path, **kwargs)
+    def _get(self, url: str, **kwargs: Any) -> Any:
+        """GET a path (or an absolute URL) and return its parsed JSON body."""
+        return self._http.json("GET", url, **kwargs)
 
     def _json_text(
         self, method: str, path: str, body: Any, *, content_type: bool = True, **kwargs: Any

@@ -15,7 +15,8 @@ import threading
 import weakref
 from typing import Any
 
-from domino import _config, exceptions
+# The public client's module namespace: scripts import enums and constants from here.
+from domino import _config, datasets, exceptions, helpers  # noqa: F401
 from domino._base import version_at_least
 from domino._http import HttpClient
 from domino._resources.apps import AppsMixin
@@ -31,8 +32,22 @@ from domino._resources.private_helpers import PrivateHelpersMixin
 from domino._resources.projects import ProjectsMixin
 from domino._resources.projects_v4 import ProjectsV4Mixin
 from domino._types import VersionInfo
-from domino.authentication import resolve_auth
+from domino.authentication import get_auth_by_type, resolve_auth  # noqa: F401
+from domino.constants import (  # noqa: F401
+    CLUSTER_TYPE_MIN_SUPPORT,
+    DOMINO_HOST_KEY_NAME,
+    DOMINO_LOG_LEVEL_KEY_NAME,
+    MINIMUM_EXTERNAL_VOLUME_MOUNTS_SUPPORT_DOMINO_VERSION,
+    MINIMUM_ON_DEMAND_SPARK_CLUSTER_SUPPORT_DOMINO_VERSION,
+)
+from domino.domino_enums import (  # noqa: F401
+    BillingTagSettingMode,
+    BudgetLabel,
+    BudgetType,
+    ProjectVisibility,
+)
 from domino.helpers import clean_host_url
+from domino.http_request_manager import _HttpRequestManager  # noqa: F401
 from domino.routes import Routes
 
 __all__ = ["Domino", "MINIMUM_SUPPORTED_DOMINO_VERSION"]

@@ -323,6 +323,15 @@ class Routes:
         return "/api/metricAlerts/v1"
 
     @staticmethod
+    def log_metrics() -> str:
+        # the public client's name (its custom-metrics client calls routes.log_metrics())
+        return "/api/metricValues/v1"
+
+    @staticmethod
+    def read_metrics(model_monitoring_id: str, metric: str) -> str:
+        return f"/api/metricValues/v1/{segment(model_monitoring_id)}/{segment(metric)}"
+
+    @staticmethod
     def metric_values(model_monitoring_id: str | None = None, metric: str | None = None) -> str:
         base = "/api/metricValues/v1"
         if model_monitoring_id is None or metric is None:
