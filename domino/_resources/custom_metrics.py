@@ -32,6 +32,19 @@ def _number(value: Any, name: str) -> Any:
     return value
 
 
+def _plain_value(value: Any) -> Any:
+    """A wire metric value as the caller gets it: ``timestamp`` first, tags as a dict."""
+    if not isinstance(value, dict):
+        return value
+    plain = dict(value)
+    if "referenceTimestamp" in plain:
+        plain = {"timestamp": plain.pop("referenceTimestamp"), **plain}
+    tags = plain.get("tags")
+    if isinstance(tags, list):
+        plain["tags"] = {t.get("key"): t.get("value") for t in tags if isinstance(t, dict)}
+    return plain
+
+
 class _CustomMetricsClientBase(abc.ABC):
     """The interface (and target-range condition names) of a custom-metrics client."""
 
@@ -189,13 +202,9 @@ class _CustomMetricsClient(_CustomMetricsClientBase):
         }
         answer = self._http.parse_json("GET", self._http.get(path, params=params))
         result = copy.deepcopy(expect_dict(answer, f"GET {path}"))
-        for value in result.get("metricValues") or []:
-            if isinstance(value, dict):
-                if "referenceTimestamp" in value:
-                    value["timestamp"] = value.pop("referenceTimestamp")
-                tags = value.get("tags")
-                if isinstance(tags, list):
-                    value["tags"] = {t.get("key"): t.get("value") for t in tags}
+        values = result.get("metricValues")
+        if isinstance(values, list):
+            result["metricValues"] = [_plain_value(v) for v in values]
         return result
 
 
