@@ -81,8 +81,9 @@ class ModelProcesses:
                     self.repo.blobs.copy_to(key, work / path)
             host = work / ".domino_model_host.py"
             shutil.copyfile(HOST_SCRIPT, host)
-            port_file = directory / "port"
-            port_file.unlink(missing_ok=True)
+            # inside the work directory: a sandbox that confines writes to it still allows this
+            port_file = work / ".domino_model_port"
+            port_file.unlink(missing_ok=True)  # never a project file of that name
             env = base_env()
             env.update(
                 DOMINO_PROJECT_OWNER=project["owner_name"],
@@ -97,7 +98,7 @@ class ModelProcesses:
                 host.name,
                 version["file"],
                 version["function"],
-                str(port_file),
+                port_file.name,
                 version["id"],
                 str(version["number"]),
             ]
