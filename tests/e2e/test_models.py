@@ -4,6 +4,7 @@ published models answering predictions from a real process."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from e2e_support import wait_for
 
 import domino
 from domino import exceptions
+from domino.testing import LocalServer
 
 MODEL_PY = """\
 def predict(x, y=1):
@@ -117,3 +119,16 @@ def test_legacy_endpoint_publish_state_predict_unpublish(
     assert client.endpoint_state()["isPublished"] is False
     gone = requests.post(url, json={"data": 1}, headers=domino_server.headers(), timeout=90)
     assert gone.status_code == 503
+
+
+def test_a_published_model_serves_again_after_a_server_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "server-data"
+    with LocalServer(data_dir) as first:
+        key = first.api_key
+        d = first.client("admin/quick-start")
+        d.files_upload("/model.py", MODEL_PY)
+        model_id = d.model_publish("model.py", "predict", None, "kept", "")["data"]["_id"]
+        assert predict(first, model_id, {"data": {"x": 1}}).json()["result"] == {"sum": 2}
+    with LocalServer(data_dir, api_key=key) as second:
+        # started again on the first prediction
+        assert predict(second, model_id, {"data": {"x": 5}}).json()["result"] == {"sum": 6}
