@@ -3,6 +3,7 @@ create, with numbered revisions (domino-api-2x.md §3.2, §7). No HTTP here."""
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import weakref
@@ -50,7 +51,7 @@ def _check_revision(body: dict[str, Any]) -> dict[str, Any]:
     for key, kind in REVISION_FIELDS.items():
         value = body.get(key)
         if value is None:
-            value = _DEFAULTS[kind.__name__] if isinstance(kind, type) else None
+            value = copy.copy(_DEFAULTS[kind.__name__]) if isinstance(kind, type) else None
         elif not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise InvalidInput(f"{key} must be a JSON {getattr(kind, '__name__', kind)}")
         spec[key] = value
