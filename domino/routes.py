@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["Routes", "segment", "file_path"]
+__all__ = ["Routes", "_Routes", "segment", "file_path"]
 
 
 def segment(value: object) -> str:
@@ -337,3 +337,7 @@ class Routes:
         if model_monitoring_id is None or metric is None:
             return base
         return f"{base}/{segment(model_monitoring_id)}/{segment(metric)}"
+
+
+# the public client's absolute-URL route builder (imported last: it builds on Routes)
+from domino._public_routes import _Routes  # noqa: E402

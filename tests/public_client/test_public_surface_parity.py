@@ -129,3 +129,22 @@ def test_the_public_client_ships_no_other_public_module(public_python: Path) -> 
     assert modules - known == covered
     for name in modules - {"agents", "airflow"}:
         assert (REPO / "domino" / f"{name}.py").is_file(), name
+
+
+def test_routes_builder_gives_the_public_urls(public_python: Path, tmp_path: Path) -> None:  # noqa: F811
+    script = Path(__file__).resolve().parent / "routes_dump.py"
+    theirs, ours = (
+        json.loads(
+            subprocess.run(
+                [str(python), str(script)],
+                capture_output=True,
+                text=True,
+                cwd=str(cwd),
+                timeout=60,
+                check=True,
+            ).stdout
+        )
+        for python, cwd in ((public_python, tmp_path), (sys.executable, REPO))
+    )
+    assert sorted(set(theirs) - set(ours)) == []
+    assert {n: (u, ours[n]) for n, u in theirs.items() if ours[n] != u} == {}
