@@ -16,7 +16,7 @@ import weakref
 from typing import Any
 
 # The public client's module namespace: scripts import enums and constants from here.
-from domino import _config, datasets, exceptions, helpers  # noqa: F401
+from domino import _config, exceptions, helpers  # noqa: F401
 from domino._base import version_at_least
 from domino._http import HttpClient
 from domino._resources.apps import AppsMixin

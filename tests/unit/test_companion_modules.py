@@ -140,3 +140,15 @@ def test_data_sources_re_exports_the_same_objects(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_domino_datasets_is_reachable_without_an_import_and_not_loaded_eagerly() -> None:
+    code = (
+        "import sys, domino\n"
+        "assert 'domino.datasets' not in sys.modules\n"
+        "assert domino.datasets.MAX_WORKERS == 10\n"
+        "assert domino.http_request_manager.R_SESSION_MAX_RETRIES == 4\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
