@@ -83,18 +83,19 @@ class Environments:
         )
 
     def catalogue_entry(self, env_id: str) -> dict[str, Any] | None:
-        """The catalogue shape of a user environment that jobs, apps and models may use."""
+        """The catalogue shape of a user environment (archived ones too, so that work started
+        before the archive still reports its environment; ``useable`` leaves them out)."""
         try:
             row = self._row(env_id)
         except (RuntimeError, sqlite3.Error):  # this server's store is closed
             return None
-        if row is None or row["archived"]:
+        if row is None:
             return None
         revisions = self._revisions(env_id)
         return {
             "id": row["id"],
             "name": row["name"],
-            "archived": False,
+            "archived": bool(row["archived"]),
             "version": revisions[-1]["number"] if revisions else 1,
             "visibility": row["visibility"],
             "supportedClusters": json.loads(revisions[-1]["spec"])["supportedClusters"]

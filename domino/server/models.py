@@ -145,7 +145,8 @@ class Models:
         env_id = body.get("environmentId") or catalogue.DEFAULT_ENVIRONMENT
         if not isinstance(env_id, str):
             raise InvalidInput("environmentId must be a string")
-        catalogue.environment(env_id)
+        if catalogue.environment(env_id).get("archived"):
+            raise InvalidInput(f"environment {env_id!r} is archived")
         commit = body.get("commitId") or project["head_commit"]
         if not isinstance(commit, str) or not self.repo.has_commit(project["id"], commit):
             raise InvalidInput(f"commit {commit!r} is not a commit of this project")

@@ -79,3 +79,12 @@ def test_a_job_started_with_a_created_environment_reports_it(
     )
     details = client.job_runtime_execution_details(job["id"])
     assert details["environment"]["environmentId"] == env["id"]
+
+    # archived: still reported for the job that used it, refused for new work
+    client.archive_environment(env["id"])
+    details = client.job_runtime_execution_details(job["id"])
+    assert details["environment"]["environmentName"] == env["name"]
+    with pytest.raises(exceptions.EnvironmentNotFoundException):
+        client.job_start("hello.py", environment_id=env["id"])
+    with pytest.raises(exceptions.BadRequestError, match="archived"):
+        client.model_publish("hello.py", "f", env["id"], "m", "")
