@@ -47,6 +47,8 @@ setup(
         "server": SERVER,
         "cli": CLI,
         "airflow": AIRFLOW,
+        # domino.data_sources / domino.training_sets wrap this package, as in the public client
+        "data": ["dominodatalab-data>=0.1.0"],
         "dev": DEV + SERVER + CLI,
     },
     entry_points={

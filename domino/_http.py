@@ -54,6 +54,7 @@ __all__ = ["RETRY_STATUSES", "HttpClient", "caller_retries", "redact", "server_m
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_VERB_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 USER_AGENT = f"dominodatalab/{__version__}"
 
@@ -518,8 +519,18 @@ class HttpClient:
         return self.session
 
     def json(self, method: str, url: str, **kwargs: Any) -> Any:
-        """``request()`` then the parsed JSON body (``None`` for an empty body)."""
-        response = self.request(method, url, **kwargs)
+        """``request()`` then the parsed JSON body (``None`` for an empty body).
+
+        The request goes through the verb method (``self.get``, ``self.post`` ...) looked up
+        at call time, so a script that replaces ``client.request_manager.post`` (as scripts
+        written for the public client do) intercepts every call the client makes.
+        """
+        verb = getattr(self, method.lower(), None) if method.upper() in _VERB_METHODS else None
+        response = verb(url, **kwargs) if verb is not None else self.request(method, url, **kwargs)
+        return self.parse_json(method, response)
+
+    def parse_json(self, method: str, response: requests.Response) -> Any:
+        """The parsed JSON body of ``response`` (``None`` for an empty body)."""
         if not response.content:
             return None
         try:

@@ -25,6 +25,11 @@ import requests
 from requests.auth import AuthBase
 
 from domino import _config
+from domino.constants import (
+    DOMINO_API_PROXY,
+    DOMINO_TOKEN_FILE_KEY_NAME,
+    DOMINO_USER_API_KEY_KEY_NAME,
+)
 from domino.exceptions import (
     InvalidProxyError,
     NoCredentialsError,
@@ -33,12 +38,17 @@ from domino.exceptions import (
 )
 
 __all__ = [
+    "DOMINO_API_PROXY",
+    "DOMINO_TOKEN_FILE_KEY_NAME",
+    "DOMINO_USER_API_KEY_KEY_NAME",
     "PROVIDERS",
     "ApiKeyAuth",
+    "BearerAuth",
     "BearerTokenAuth",
     "DominoAuth",
     "ProxyAuth",
     "TokenFileAuth",
+    "get_auth_by_type",
     "resolve_auth",
 ]
 
@@ -81,6 +91,11 @@ class ApiKeyAuth(DominoAuth):
 
     def __init__(self, api_key: str) -> None:
         self._api_key = _header_secret(api_key, "api_key")
+
+    @property
+    def api_key(self) -> str:
+        """The key (the public client's attribute; never part of the repr)."""
+        return self._api_key
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["X-Domino-Api-Key"] = self._api_key
@@ -169,17 +184,24 @@ class ProxyAuth(DominoAuth):
 
     kind = "API proxy"
 
-    def __init__(self, proxy: str) -> None:
-        self.proxy = normalize_proxy(proxy)
+    def __init__(self, api_proxy: str) -> None:
+        self.proxy = normalize_proxy(api_proxy)
         parts = urlsplit(self.proxy)
         self._scheme, self._netloc = parts.scheme, parts.netloc
 
+    @property
+    def api_proxy(self) -> str:
+        """The normalised proxy URL (the public client's attribute name)."""
+        return self.proxy
+
+    def _replaceHostWithProxy(self, url: str) -> str:  # noqa: N802 - public client's name
+        """``url`` with its ``scheme://host[:port]`` replaced by the proxy's."""
+        parts = urlsplit(url)
+        return urlunsplit((self._scheme, self._netloc, parts.path, parts.query, parts.fragment))
+
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if r.url:
-            parts = urlsplit(r.url)
-            r.url = urlunsplit(
-                (self._scheme, self._netloc, parts.path, parts.query, parts.fragment)
-            )
+            r.url = self._replaceHostWithProxy(r.url)
         return r
 
     def __repr__(self) -> str:
@@ -294,4 +316,57 @@ def resolve_auth(
         f"Tried, in order: {tried}. DOMINO_* variables seen: {seen_text}. "
         "Pass api_key=... or set DOMINO_USER_API_KEY (or DOMINO_TOKEN_FILE / DOMINO_API_PROXY), "
         "or run `domino login`."
+    )
+
+
+# --------------------------------------------------------------------------- public 2.2.0 names
+
+
+class BearerAuth(DominoAuth):
+    """``Authorization: Bearer`` from ``auth_token``, else from the first line of
+    ``domino_token_file`` (re-read on every request, so a rotated token is picked up).
+
+    The public client's single bearer class; it delegates to :class:`BearerTokenAuth` or
+    :class:`TokenFileAuth`.
+    """
+
+    kind = "bearer token"
+
+    def __init__(
+        self, auth_token: str | None = None, domino_token_file: str | os.PathLike[str] | None = None
+    ) -> None:
+        if not auth_token and not domino_token_file:
+            raise NoCredentialsError("BearerAuth needs auth_token or domino_token_file")
+        self.auth_token = auth_token
+        self.domino_token_file = domino_token_file
+        self._delegate: DominoAuth = (
+            BearerTokenAuth(auth_token) if auth_token else TokenFileAuth(domino_token_file or "")
+        )
+
+    def _from_token_file(self) -> str:
+        """The token file's first line (whitespace stripped)."""
+        return TokenFileAuth(self.domino_token_file or "").read_token()
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        return self._delegate(r)
+
+    def secrets(self) -> tuple[str, ...]:
+        return self._delegate.secrets()
+
+    def __repr__(self) -> str:
+        return f"BearerAuth({self._delegate!r})"
+
+
+def get_auth_by_type(
+    api_key: str | None = None,
+    auth_token: str | None = None,
+    domino_token_file: str | os.PathLike[str] | None = None,
+    api_proxy: str | None = None,
+) -> AuthBase:
+    """The public client's name for :func:`resolve_auth` (same precedence)."""
+    return resolve_auth(
+        api_key=api_key,
+        auth_token=auth_token,
+        domino_token_file=domino_token_file,
+        api_proxy=api_proxy,
     )

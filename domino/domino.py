@@ -12,19 +12,42 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from typing import Any
 
-from domino import _config, exceptions
+# The public client's module namespace: scripts import enums and constants from here.
+from domino import _config, exceptions, helpers  # noqa: F401
 from domino._base import version_at_least
 from domino._http import HttpClient
 from domino._resources.apps import AppsMixin
+from domino._resources.billing import BillingTagsMixin
+from domino._resources.budgets import BudgetsMixin
+from domino._resources.custom_metrics import CustomMetricsMixin
 from domino._resources.datasets import DatasetsMixin
+from domino._resources.environments import EnvironmentsMixin
 from domino._resources.files import FilesMixin
 from domino._resources.jobs import JobsMixin
+from domino._resources.models import ModelsMixin
+from domino._resources.private_helpers import PrivateHelpersMixin
 from domino._resources.projects import ProjectsMixin
+from domino._resources.projects_v4 import ProjectsV4Mixin
 from domino._types import VersionInfo
-from domino.authentication import resolve_auth
+from domino.authentication import get_auth_by_type, resolve_auth  # noqa: F401
+from domino.constants import (  # noqa: F401
+    CLUSTER_TYPE_MIN_SUPPORT,
+    DOMINO_HOST_KEY_NAME,
+    DOMINO_LOG_LEVEL_KEY_NAME,
+    MINIMUM_EXTERNAL_VOLUME_MOUNTS_SUPPORT_DOMINO_VERSION,
+    MINIMUM_ON_DEMAND_SPARK_CLUSTER_SUPPORT_DOMINO_VERSION,
+)
+from domino.domino_enums import (  # noqa: F401
+    BillingTagSettingMode,
+    BudgetLabel,
+    BudgetType,
+    ProjectVisibility,
+)
 from domino.helpers import clean_host_url
+from domino.http_request_manager import _HttpRequestManager  # noqa: F401
 from domino.routes import Routes
 
 __all__ = ["Domino", "MINIMUM_SUPPORTED_DOMINO_VERSION"]
@@ -51,7 +74,41 @@ def _saved_profile_host() -> str | None:
     return saved.host if saved is not None else None
 
 
-class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
+# Every live client, so that ``Domino.project_id.fget.cache_clear()`` (which test suites written
+# for the public client call to reset the lookup) forgets every cached project id.
+_CLIENTS: weakref.WeakSet[Domino] = weakref.WeakSet()
+
+
+def _cached_project_id(self: Domino) -> str:
+    if self._project_id is None:
+        with self._project_id_lock:
+            if self._project_id is None:
+                self._project_id = self._find_project_id()
+    return self._project_id
+
+
+def _project_id_cache_clear() -> None:
+    for client in list(_CLIENTS):
+        client._project_id = None
+
+
+_cached_project_id.cache_clear = _project_id_cache_clear  # type: ignore[attr-defined]
+
+
+class Domino(
+    ProjectsMixin,
+    ProjectsV4Mixin,
+    JobsMixin,
+    FilesMixin,
+    AppsMixin,
+    DatasetsMixin,
+    EnvironmentsMixin,
+    ModelsMixin,
+    BillingTagsMixin,
+    BudgetsMixin,
+    CustomMetricsMixin,
+    PrivateHelpersMixin,
+):
     """A client for one Domino project.
 
     Args:
@@ -103,6 +160,7 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         self._routes = Routes(self._owner_username, self._project_name)
         self._project_id: str | None = None
         self._project_id_lock = threading.Lock()
+        _CLIENTS.add(self)
         self.authenticate(api_key, auth_token, domino_token_file, api_proxy)
 
         version = self.deployment_version().get("version")
@@ -185,18 +243,15 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
 
     # ------------------------------------------------------------------ project id
 
-    @property
-    def project_id(self) -> str:
-        """The project's id, looked up on first use and cached for this client.
+    project_id = property(
+        _cached_project_id,
+        doc="""The project's id, looked up on first use and cached for this client.
 
         Raises :class:`~domino.exceptions.ProjectNotFoundException` if the project does
         not exist (or is not visible to these credentials).
-        """
-        if self._project_id is None:
-            with self._project_id_lock:
-                if self._project_id is None:
-                    self._project_id = self._find_project_id()
-        return self._project_id
+        ``Domino.project_id.fget.cache_clear()`` forgets the cached id of every client.
+        """,
+    )
 
     def _find_project_id(self) -> str:
         path = self._routes.find_project()

@@ -13,7 +13,20 @@ from fastapi import FastAPI
 from domino.server import uploads
 from domino.server.errors import install_handlers
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
-from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
+from domino.server.routers import (
+    apps,
+    cost,
+    datasets,
+    environments,
+    files,
+    jobs,
+    meta,
+    metrics,
+    models,
+    projects,
+    projects_v4,
+    runs,
+)
 from domino.server.services import Services
 from domino.server.store import Store
 
@@ -84,7 +97,10 @@ def create_app(
     install_handlers(app)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(CollapseSlashesMiddleware)
+    metrics.ensure_schema(store)
     for module in (meta, projects, files, runs, jobs, apps, datasets):
+        app.include_router(module.router)
+    for module in (projects_v4, environments, models, cost, metrics):
         app.include_router(module.router)
     app.include_router(uploads.router)
     return app
