@@ -71,12 +71,7 @@ def ls(state: CliState, relationship: str) -> None:
       domino project ls --relationship Collaborating --json
     """
     client = state.client(project=_any_project(state))
-    lister = getattr(client, "projects_list", None)
-    if lister is None:
-        raise click.ClickException(
-            "listing projects needs Domino.projects_list, which this client version lacks"
-        )
-    answer: Any = lister(relationship=relationship)
+    answer: Any = client.projects_list(relationship=relationship)
     if state.json:
         emit_json(answer)
     else:

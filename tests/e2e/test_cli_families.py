@@ -113,20 +113,10 @@ def test_app_status_and_version(run: Any, domino_server: Any) -> None:
     assert version["client"] == domino.__version__ and version["server"]
 
 
-@pytest.mark.skipif(
-    not hasattr(domino.Domino, "projects_list"),
-    reason="Domino.projects_list arrives with the rest of the 2.2.0 surface",
-)
 def test_project_ls_lists_the_projects_one_owns(run: Any, project: str) -> None:
     listed = json.loads(run("project", "ls", "--json").stdout)
     assert project.split("/")[1] in [p["name"] for p in listed]
     assert project.split("/")[1] in run("project", "ls").stdout
-
-
-def test_project_ls_without_projects_list_says_so(run: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(domino.Domino, "projects_list", None, raising=False)
-    result = run("project", "ls")
-    assert result.exit_code == 1 and "projects_list" in result.stderr
 
 
 def test_an_interrupted_dataset_upload_resumes_when_the_command_is_run_again(
