@@ -1,0 +1,1 @@
+"""Airflow provider for Domino (placeholder while the package is being built)."""

@@ -1,0 +1,2 @@
+def get_provider_info():
+    return {"package-name": "dominodatalab", "name": "Domino", "description": "Domino"}
