@@ -130,3 +130,28 @@ def test_task_timeout_stops_the_domino_job(
     client = domino_server.client(stopped["project"])
     assert _wait_for_status(client, job_id, "Stopped") == "Stopped"
     assert f"stopped Domino job {job_id}" in run.output
+
+
+@pytest.fixture(scope="session")
+def retried(airflow: Airflow, domino_server: Any, job_project: Callable[[], str]) -> dict[str, Any]:
+    project = job_project()
+    env = {**connection_env(domino_server), "DOMINO_AF_PROJECT": project}
+    run = airflow.dags_test("domino_retry", env)
+    client = domino_server.client(project)
+    jobs = client.jobs_list(client.project_id)["jobs"]
+    return {"run": run, "titles": [job["title"] for job in jobs], "version": airflow.version}
+
+
+@pytest.mark.parametrize("task_id", ["reattach_running", "reattach_succeeded"])
+def test_retry_reattaches_to_the_earlier_tries_job(retried: dict[str, Any], task_id: str) -> None:
+    run: DagRun = retried["run"]
+    assert run.state(task_id) == "success", run.output[-4000:]
+    assert run.tries[(task_id, -1)] == 2
+    assert run.xcom(task_id, "job_status") == "Succeeded"
+    if retried["version"] == "3":
+        # the task state store kept the job id: the server saw one execution, not two
+        assert retried["titles"].count(task_id) == 1
+        assert "re-attaching to the earlier try's job" in run.output
+    else:
+        # Airflow 2.10 has no task state store: each try starts its own job (README says so)
+        assert retried["titles"].count(task_id) == 2
