@@ -7,8 +7,8 @@ One migrated ``AIRFLOW_HOME`` (SQLite) per Airflow version per session; each DAG
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field

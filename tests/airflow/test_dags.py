@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 from airflow_support import Airflow, DagRun
 from conftest import connection_env
 
@@ -155,3 +156,16 @@ def test_retry_reattaches_to_the_earlier_tries_job(retried: dict[str, Any], task
     else:
         # Airflow 2.10 has no task state store: each try starts its own job (README says so)
         assert retried["titles"].count(task_id) == 2
+
+
+@pytest.mark.parametrize("task_id", ["job_ok", "job_ok_deferred", "job_fail"])
+def test_domino_job_link_points_at_the_jobs_html_page(
+    basic: dict[str, Any], airflow: Airflow, domino_server: Any, task_id: str
+) -> None:
+    run: DagRun = basic["run"]
+    url = run.xcom(task_id, "job_url")
+    if airflow.version == "3":
+        # 3.x computes extra links on the worker (when the task ends or defers)
+        assert run.xcom(task_id, "_link_DominoJobLink") == url
+    page = requests.get(url, auth=("admin", domino_server.api_key), timeout=10)
+    assert page.status_code == 200 and run.xcom(task_id, "job_id") in page.text
