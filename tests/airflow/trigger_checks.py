@@ -13,11 +13,10 @@ import json
 import os
 import sys
 import time
-import traceback
-from collections.abc import Callable
 from typing import Any
 
 import requests
+from checks_main import run_all
 
 from domino import Domino
 from domino.airflow.triggers import DominoJobTrigger
@@ -149,17 +148,5 @@ def check_on_kill_stops_only_its_own_job() -> None:
     CLIENT.job_stop(other["id"])
 
 
-CHECKS: dict[str, Callable[[], None]] = {
-    name: fn for name, fn in globals().items() if name.startswith("check_") and callable(fn)
-}
-
 if __name__ == "__main__":
-    results: dict[str, str] = {}
-    for check_name, check in CHECKS.items():
-        try:
-            check()
-        except BaseException:
-            results[check_name] = traceback.format_exc()[-2000:]
-        else:
-            results[check_name] = "ok"
-    sys.stdout.write("\n" + json.dumps(results) + "\n")
+    run_all(globals())
