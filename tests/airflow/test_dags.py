@@ -3,9 +3,11 @@ version whose venv is given (DOMINO_AIRFLOW3_PYTHON, DOMINO_AIRFLOW2_PYTHON)."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -169,3 +171,22 @@ def test_domino_job_link_points_at_the_jobs_html_page(
         assert run.xcom(task_id, "_link_DominoJobLink") == url
     page = requests.get(url, auth=("admin", domino_server.api_key), timeout=10)
     assert page.status_code == 200 and run.xcom(task_id, "job_id") in page.text
+
+
+def test_example_dag_runs_as_is(airflow: Airflow, domino_server: Any) -> None:
+    project = domino_server.create_project()
+    conn = json.dumps(
+        {
+            "conn_type": "domino",
+            "host": domino_server.url,
+            "password": domino_server.api_key,
+            "extra": {"project": project},
+        }
+    )
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    run = airflow.dags_test(
+        "example_domino",
+        {"AIRFLOW_CONN_DOMINO_DEFAULT": conn, "AIRFLOW__CORE__DAGS_FOLDER": str(examples)},
+    )
+    assert set(run.states.values()) == {"success"}, run.output[-4000:]
+    assert "training with --fold 2" in run.output and "training with report" in run.output
