@@ -79,6 +79,20 @@ def test_failing_job_fails_the_task_naming_status_and_output(
     assert "the job is failing now" in run.output
 
 
+def test_unknown_tier_fails_before_any_job_starts(
+    basic: dict[str, Any], domino_server: Any
+) -> None:
+    run: DagRun = basic["run"]
+    for task_id in ("bad_tier_run", "bad_tier_job"):
+        assert run.state(task_id) == "failed"
+        assert run.xcom(task_id, "job_id") is None
+    assert "tier='Huge' is not a hardware tier of project" in run.output
+    assert "Huge" in run.output.split("bad_tier_job", 1)[1]
+    client = domino_server.client(basic["project"])
+    commands = [job["jobRunCommand"] for job in client.jobs_list(client.project_id)["jobs"]]
+    assert not [c for c in commands if c.strip() in ("hello.py", "python hello.py")], commands
+
+
 def test_mapped_task_in_a_task_group_runs_each_instance(basic: dict[str, Any]) -> None:
     run: DagRun = basic["run"]
     for index, word in enumerate(["mapped-a", "mapped-b"]):
