@@ -159,7 +159,7 @@ def retried(airflow: Airflow, domino_server: Any, job_project: Callable[[], str]
     return {"run": run, "titles": [job["title"] for job in jobs], "version": airflow.version}
 
 
-@pytest.mark.parametrize("task_id", ["reattach_running", "reattach_succeeded"])
+@pytest.mark.parametrize("task_id", ["reattach_running", "reattach_succeeded", "reattach_deferred"])
 def test_retry_reattaches_to_the_earlier_tries_job(retried: dict[str, Any], task_id: str) -> None:
     run: DagRun = retried["run"]
     assert run.state(task_id) == "success", run.output[-4000:]
