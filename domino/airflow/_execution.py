@@ -19,6 +19,7 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from domino._wait import check_poll_args
 from domino.airflow._compat import AirflowException, BaseOperator, Context, conf, mask_secret
 from domino.airflow._polling import (
     SUCCESS,
@@ -45,19 +46,6 @@ TAIL_LINES = 20
 
 def _default_deferrable() -> bool:
     return conf.getboolean("operators", "default_deferrable", fallback=False)
-
-
-def check_poll_settings(poll_freq: Any, max_poll_time: Any) -> None:
-    if isinstance(poll_freq, bool) or not isinstance(poll_freq, int | float) or poll_freq <= 0:
-        raise ValueError(f"poll_freq={poll_freq!r} must be a positive number of seconds")
-    if max_poll_time is not None and (
-        isinstance(max_poll_time, bool)
-        or not isinstance(max_poll_time, int | float)
-        or max_poll_time < 0
-    ):
-        raise ValueError(
-            f"max_poll_time={max_poll_time!r} must be a number of seconds (>= 0) or None"
-        )
 
 
 class DominoExecutionOperator(BaseOperator):
@@ -90,7 +78,7 @@ class DominoExecutionOperator(BaseOperator):
         super().__init__(**kwargs)
         if project is not None and not isinstance(project, str):
             raise TypeError(f"project={project!r} must be a string 'owner/name'")
-        check_poll_settings(poll_freq, max_poll_time)
+        check_poll_args(poll_freq, max_poll_time)  # a ValueError naming the value
         self.project = project
         self.domino_conn_id = domino_conn_id
         self.host = host
