@@ -107,6 +107,10 @@ class DominoExecutionOperator(BaseOperator):
     def _before_start(self, client: Domino) -> None:
         """Checks that need the API (run before anything starts)."""
 
+    def _carried(self, start_result: Any) -> Any:
+        """The part of the start answer kept across a deferral or a retry (JSON)."""
+        return start_result
+
     def job_finished(self, context: Context, job: dict[str, Any]) -> Any:
         """Called once the job has ended successfully (``job`` = the final job-status dict,
         id under ``"id"``); the return value becomes the task's return value."""
@@ -153,7 +157,8 @@ class DominoExecutionOperator(BaseOperator):
             self._before_start(client)
             job_id, self._start_result = self._start(client)
             if store is not None:
-                store.set(STATE_KEY, {"job_id": job_id, "start_result": self._start_result})
+                carried = self._carried(self._start_result)
+                store.set(STATE_KEY, {"job_id": job_id, "start_result": carried})
         self._job_id = job_id
         url = job_url(client.host, client.project, job_id)
         self._push(context, job_id=job_id, job_url=url)
@@ -194,7 +199,7 @@ class DominoExecutionOperator(BaseOperator):
         self.log.info(
             "re-attaching to the earlier try's %s %s (status %s)", self._kind, job_id, status
         )
-        self._start_result = saved.get("start_result")
+        self._start_result = saved.get("start_result") or job
         return job_id
 
     def _defer(self, client: Domino, url: str) -> None:
@@ -213,7 +218,7 @@ class DominoExecutionOperator(BaseOperator):
                 poll_freq=self.poll_freq,
                 deadline=deadline,
                 job_url=url,
-                carry={"start_result": self._start_result},
+                carry={"start_result": self._carried(self._start_result)},
             ),
             method_name="execute_complete",
         )

@@ -154,6 +154,9 @@ class DominoJobOperator(DominoExecutionOperator):
         job = client.job_start(**self._job_start_kwargs())
         return str(job["id"]), job
 
+    def _carried(self, start_result: Any) -> Any:
+        return None  # job_finished() gets the final job object; no need to keep the first one
+
 
 class DominoSparkOperator(DominoJobOperator):
     """The public client's Spark operator: a v4 job with ``compute_cluster_properties`` (or the

@@ -79,6 +79,16 @@ def test_failing_job_fails_the_task_naming_status_and_output(
     assert "the job is failing now" in run.output
 
 
+def test_ended_jobs_leave_nothing_in_the_task_state_store(
+    basic: dict[str, Any], retried: dict[str, Any], airflow: Airflow
+) -> None:
+    # so that clearing a finished task runs its job again instead of re-attaching to the old one
+    if airflow.version != "3":
+        pytest.skip("Airflow 2.10 has no task state store")
+    assert basic["run"].state_store == []
+    assert retried["run"].state_store == []
+
+
 def test_unknown_tier_fails_before_any_job_starts(
     basic: dict[str, Any], domino_server: Any
 ) -> None:
