@@ -314,5 +314,25 @@ class DominoOperator(DominoExecutionOperator):
         )
         return str(started["runId"]), dict(started)
 
+    def _finish(self, context: Any, job: dict[str, Any], *, streamed: bool) -> Any:
+        if self.include_setup_log:
+            self._copy_setup_log()
+        return super()._finish(context, job, streamed=streamed)
+
+    def _copy_setup_log(self) -> None:
+        """The run's setup log (environment, files, command) into the task log, once."""
+        assert self._job_id is not None
+        try:
+            client = self._get_client()
+            both = client.get_run_log(self._job_id, include_setup_log=True)
+            stdout = client.get_run_log(self._job_id, include_setup_log=False)
+        except Exception as exc:
+            self.log.warning("could not fetch the setup log of run %s: %s", self._job_id, exc)
+            return
+        setup = both[: len(both) - len(stdout)] if both.endswith(stdout) else ""
+        lines = [line for line in setup.splitlines() if line.strip()]
+        if lines:
+            self.log.info("Setup log of run %s:\n%s", self._job_id, "\n".join(lines))
+
     def job_finished(self, context: Any, job: dict[str, Any]) -> Any:
         return self._start_result

@@ -62,6 +62,7 @@ def test_succeeding_job_gives_task_success_xcoms_and_output_in_the_log(
     assert f"hello from the Domino job {task_id}" in run.output
     result = run.xcom(task_id, "return_value")
     if task_id.startswith("run_ok"):
+        assert f"Setup log of run {job_id}" in run.output  # include_setup_log=True
         assert result["runId"] == job_id and "message" in result
     else:
         assert result["id"] == job_id and result["statuses"]["executionStatus"] == "Succeeded"
