@@ -31,6 +31,7 @@ from domino.airflow._polling import (
 )
 from domino.airflow.hooks import DEFAULT_CONN_ID, DominoHook
 from domino.airflow.links import DominoJobLink, job_url
+from domino.exceptions import NotFoundError
 
 if TYPE_CHECKING:
     from domino.domino import Domino
@@ -164,6 +165,8 @@ class DominoExecutionOperator(BaseOperator):
         self._push(context, job_id=job_id, job_url=url)
         self.log.info("Domino %s %s: %s", self._kind, job_id, url)
         if not self.wait_for_termination:
+            if store is not None:
+                store.delete(STATE_KEY)  # the task is done: clearing it starts a new job
             return self._start_result
         if self.deferrable:
             if self.hook.has_explicit_secret:
@@ -174,7 +177,7 @@ class DominoExecutionOperator(BaseOperator):
             else:
                 self._defer(client, url)
         job = self._wait(client, job_id)
-        return self._finish(context, job, streamed=True)
+        return self._finish(context, job)
 
     def _reattach(self, client: Domino, store: Any) -> str | None:
         saved = store.get(STATE_KEY) if store is not None else None
@@ -183,12 +186,18 @@ class DominoExecutionOperator(BaseOperator):
         job_id = str(saved["job_id"])
         try:
             job = client.job_status(job_id)
-        except Exception as exc:
+        except NotFoundError:
             self.log.warning(
-                "earlier %s %s cannot be checked (%s); starting a new one", self._kind, job_id, exc
+                "earlier %s %s no longer exists; starting a new one", self._kind, job_id
             )
             store.delete(STATE_KEY)
             return None
+        except Exception as exc:
+            # starting another job now could duplicate one that is still running
+            raise AirflowException(
+                f"cannot check the earlier try's Domino {self._kind} {job_id} (not starting a "
+                f"second one): {type(exc).__name__}: {exc}"
+            ) from exc
         status = execution_status(job)
         if is_terminal(job) and status != SUCCESS:
             self.log.info(
@@ -310,7 +319,7 @@ class DominoExecutionOperator(BaseOperator):
             for line in text.splitlines():
                 self.log.info("%s", line)
             self._log_text = text
-            return self._finish(context, event["job"], streamed=False)
+            return self._finish(context, event["job"])
         if status == "timeout":
             self._stop(self._get_client(), self._job_id, "max_poll_time passed")
             self._push(context, job_status=event.get("execution_status"))
@@ -320,7 +329,7 @@ class DominoExecutionOperator(BaseOperator):
             )
         raise AirflowException(str(event.get("message") or f"unexpected trigger event {event!r}"))
 
-    def _finish(self, context: Context, job: dict[str, Any], *, streamed: bool) -> Any:
+    def _finish(self, context: Context, job: dict[str, Any]) -> Any:
         self._finished = True
         job_id = self._job_id
         status = execution_status(job)

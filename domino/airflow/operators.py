@@ -314,10 +314,10 @@ class DominoOperator(DominoExecutionOperator):
         )
         return str(started["runId"]), dict(started)
 
-    def _finish(self, context: Any, job: dict[str, Any], *, streamed: bool) -> Any:
+    def _finish(self, context: Any, job: dict[str, Any]) -> Any:
         if self.include_setup_log:
             self._copy_setup_log()
-        return super()._finish(context, job, streamed=streamed)
+        return super()._finish(context, job)
 
     def _copy_setup_log(self) -> None:
         """The run's setup log (environment, files, command) into the task log, once."""
