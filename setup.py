@@ -12,7 +12,7 @@ VERSION = re.search(
 
 SERVER = ["fastapi>=0.110", "uvicorn>=0.29", "python-multipart>=0.0.9"]
 CLI: list[str] = ["click>=8.1"]
-AIRFLOW: list[str] = []
+AIRFLOW = ["apache-airflow>=2.10"]
 DEV = [
     "pytest>=8",
     "pytest-timeout>=2.3",
@@ -55,6 +55,9 @@ setup(
         "console_scripts": [
             "domino-server=domino.server.__main__:main",
             "domino=domino.cli:main",
+        ],
+        "apache_airflow_provider": [
+            "provider_info=domino.airflow._provider:get_provider_info",
         ],
     },
     classifiers=[

@@ -19,6 +19,7 @@ from domino.server.routers import (
     datasets,
     environments,
     files,
+    job_page,
     jobs,
     meta,
     metrics,
@@ -103,4 +104,5 @@ def create_app(
     for module in (projects_v4, environments, models, cost, metrics):
         app.include_router(module.router)
     app.include_router(uploads.router)
+    app.include_router(job_page.router)
     return app
