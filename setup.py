@@ -13,6 +13,7 @@ VERSION = re.search(
 SERVER = ["fastapi>=0.110", "uvicorn>=0.29", "python-multipart>=0.0.9"]
 CLI: list[str] = ["click>=8.1"]
 AIRFLOW: list[str] = []
+PIPELINES = ["pyyaml>=6", "pydantic>=2.6", "croniter>=2", "click>=8.1"]
 DEV = [
     "pytest>=8",
     "pytest-timeout>=2.3",
@@ -20,6 +21,7 @@ DEV = [
     "mypy>=1.10",
     "ruff>=0.5",
     "types-requests",
+    "types-PyYAML",
     "httpx>=0.27",
 ]
 
@@ -44,7 +46,8 @@ setup(
         "server": SERVER,
         "cli": CLI,
         "airflow": AIRFLOW,
-        "dev": DEV + SERVER + CLI,
+        "pipelines": PIPELINES,
+        "dev": DEV + SERVER + CLI + PIPELINES,
     },
     entry_points={
         "console_scripts": [
