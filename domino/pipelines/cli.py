@@ -29,10 +29,13 @@ def _exit_code_for(exc: BaseException) -> int:
     except ImportError:
         pass
     from domino import exceptions as ex
+    from domino.pipelines.outputs import OutputsError
 
     if isinstance(exc, KeyboardInterrupt):
         return 130
-    if isinstance(exc, PipelineValidationError | PipelineRunError | ex.InvalidArgumentError):
+    if isinstance(exc, PipelineValidationError | PipelineRunError | OutputsError):
+        return 2
+    if isinstance(exc, ex.InvalidArgumentError):
         return 2
     if isinstance(exc, ex.ConfigurationError):
         return 2

@@ -163,7 +163,7 @@ class LocalRunner:
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def _changed(self, event: str, **fields: Any) -> None:
+    def _changed(self, event: str, /, **fields: Any) -> None:
         with self.lock:
             self.record.save(event, **fields)
             if self.listener is not None:
@@ -399,7 +399,8 @@ class LocalRunner:
                     attempts.append(copy.deepcopy(attempt))
 
             def changed(event: str, _a: dict[str, Any] = attempt, **fields: Any) -> None:
-                self._store_attempt(inst, _a, event, key=instance.key, **fields)
+                fields.setdefault("key", instance.key)
+                self._store_attempt(inst, _a, event, **fields)
 
             self.engine.run_attempt(
                 instance,
@@ -428,7 +429,7 @@ class LocalRunner:
             return self._end_instance(inst, "failed", instance)
 
     def _store_attempt(
-        self, inst: dict[str, Any], attempt: dict[str, Any], event: str, **fields: Any
+        self, inst: dict[str, Any], attempt: dict[str, Any], event: str, /, **fields: Any
     ) -> None:
         with self.lock:
             attempts = inst["attempts"]

@@ -32,7 +32,7 @@ def coerce(value: Any, type_name: str, what: str) -> Any:
     item = _item_type(type_name)
     if item is not None:
         if not isinstance(value, list):
-            raise ValueError(f"{what} must be a {type_name}, got {value!r}")
+            raise ValueError(f"{what} must be {_article(type_name)}, got {value!r}")
         return [coerce(v, item, f"{what}[{i}]") for i, v in enumerate(value)]
     if type_name == "list":
         if not isinstance(value, list):
@@ -74,6 +74,10 @@ def coerce(value: Any, type_name: str, what: str) -> Any:
     raise ValueError(f"unknown type {type_name!r} for {what}")
 
 
+def _article(type_name: str) -> str:
+    return ("an " if type_name[0] in "aeiou" else "a ") + type_name
+
+
 def _bad() -> str:
     raise ValueError("bad date")
 
@@ -91,5 +95,5 @@ def coerce_text(text: str, type_name: str, what: str) -> Any:
     try:
         value = json.loads(text)
     except ValueError:
-        raise ValueError(f"{what} must be a {type_name}, got {text!r}") from None
+        raise ValueError(f"{what} must be {_article(type_name)}, got {text!r}") from None
     return coerce(value, type_name, what)
