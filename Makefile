@@ -8,8 +8,17 @@ PUBLIC_STAMP := $(PUBLIC_VENV)/.installed
 # The public client the compatibility tests and benchmarks compare against.
 PUBLIC_CLIENT ?= dominodatalab==2.2.0
 PYTEST_ARGS ?=
+# Airflow venvs for tests/airflow (and pipelines' Airflow tests): one per supported line.
+AIRFLOW3_VENV ?= .venv-airflow3
+AIRFLOW2_VENV ?= .venv-airflow2
+AIRFLOW3_VERSION ?= 3.3.2
+AIRFLOW2_VERSION ?= 2.10.5
+# Extras of this project installed (editable) into both Airflow venvs.
+AIRFLOW_EXTRAS ?= airflow
+AIRFLOW_ENV := DOMINO_AIRFLOW3_PYTHON=$(CURDIR)/$(AIRFLOW3_VENV)/bin/python \
+	DOMINO_AIRFLOW2_PYTHON=$(CURDIR)/$(AIRFLOW2_VENV)/bin/python
 
-.PHONY: venv public-venv demo test unit lint typecheck format bench clean
+.PHONY: venv public-venv airflow-venvs demo test unit lint typecheck format bench clean
 
 $(STAMP): setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +36,22 @@ $(PUBLIC_STAMP):
 
 public-venv: $(PUBLIC_STAMP)
 
+# $(call airflow_venv,<venv dir>,<apache-airflow version>)
+define airflow_venv
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -e '.[$(AIRFLOW_EXTRAS)]' 'apache-airflow==$(2)'
+	touch $(1)/.installed
+endef
+
+$(AIRFLOW3_VENV)/.installed: setup.py pyproject.toml
+	$(call airflow_venv,$(AIRFLOW3_VENV),$(AIRFLOW3_VERSION))
+
+$(AIRFLOW2_VENV)/.installed: setup.py pyproject.toml
+	$(call airflow_venv,$(AIRFLOW2_VENV),$(AIRFLOW2_VERSION))
+
+airflow-venvs: $(AIRFLOW3_VENV)/.installed $(AIRFLOW2_VENV)/.installed
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
@@ -41,8 +66,9 @@ format: $(STAMP)
 	$(BIN)/ruff format domino tests bench examples
 	$(BIN)/ruff check --fix domino tests bench examples
 
-test: $(STAMP) $(PUBLIC_STAMP) lint typecheck
-	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(STAMP) $(PUBLIC_STAMP) airflow-venvs lint typecheck
+	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(AIRFLOW_ENV) \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
@@ -54,4 +80,4 @@ bench: $(STAMP) $(PUBLIC_STAMP)
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/upload.py
 
 clean:
-	rm -rf $(VENV) $(PUBLIC_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PUBLIC_VENV) $(AIRFLOW3_VENV) $(AIRFLOW2_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ VERSION = re.search(
 
 SERVER = ["fastapi>=0.110", "uvicorn>=0.29", "python-multipart>=0.0.9"]
 CLI: list[str] = ["click>=8.1"]
-AIRFLOW: list[str] = []
+AIRFLOW = ["apache-airflow>=2.10"]
 PIPELINES = ["pyyaml>=6", "pydantic>=2.6", "croniter>=2", "click>=8.1"]
 DEV = [
     "pytest>=8",
@@ -52,6 +52,9 @@ setup(
     entry_points={
         "console_scripts": [
             "domino-server=domino.server.__main__:main",
+        ],
+        "apache_airflow_provider": [
+            "provider_info=domino.airflow._provider:get_provider_info",
         ],
     },
     classifiers=[

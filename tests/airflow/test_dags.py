@@ -1,0 +1,132 @@
+"""Each operator in a real `airflow dags test` against a live domino-server, on every Airflow
+version whose venv is given (DOMINO_AIRFLOW3_PYTHON, DOMINO_AIRFLOW2_PYTHON)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from airflow_support import Airflow, DagRun
+from conftest import connection_env
+
+OK_TASKS = [
+    "job_ok",
+    "job_ok_deferred",
+    "run_ok",
+    "run_ok_deferred",
+    "spark_ok",
+    "spark_ok_deferred",
+]
+
+
+@pytest.fixture(scope="session")
+def basic(airflow: Airflow, domino_server: Any, job_project: Callable[[], str]) -> dict[str, Any]:
+    project = job_project()
+    bob_key = domino_server.add_user("bob")
+    bob_project = domino_server.create_project(owner="bob")
+    bob = domino_server.client(bob_project, api_key=bob_key)
+    bob.files_upload("/hello.py", b'print("hello from bob")\n')
+    env = {
+        **connection_env(domino_server),
+        "DOMINO_AF_PROJECT": project,
+        "DOMINO_AF_BOB_PROJECT": bob_project,
+        "DOMINO_AF_BOB_KEY": bob_key,
+        "DOMINO_AF_HOST": domino_server.url,
+    }
+    run = airflow.dags_test("domino_basic", env)
+    return {"run": run, "project": project, "bob_key": bob_key}
+
+
+def _job(domino_server: Any, project: str, job_id: str) -> dict[str, Any]:
+    return domino_server.client(project).job_status(job_id)
+
+
+@pytest.mark.parametrize("task_id", OK_TASKS)
+def test_succeeding_job_gives_task_success_xcoms_and_output_in_the_log(
+    basic: dict[str, Any], domino_server: Any, task_id: str
+) -> None:
+    run: DagRun = basic["run"]
+    assert run.state(task_id) == "success", run.output[-4000:]
+    job_id = run.xcom(task_id, "job_id")
+    assert job_id and run.xcom(task_id, "job_status") == "Succeeded"
+    assert run.xcom(task_id, "job_url") == f"{domino_server.url}/jobs/{basic['project']}/{job_id}"
+    assert _job(domino_server, basic["project"], job_id)["statuses"]["executionStatus"] == (
+        "Succeeded"
+    )
+    assert f"hello from the Domino job {task_id}" in run.output
+    result = run.xcom(task_id, "return_value")
+    if task_id.startswith("run_ok"):
+        assert result["runId"] == job_id and "message" in result
+    else:
+        assert result["id"] == job_id and result["statuses"]["executionStatus"] == "Succeeded"
+
+
+@pytest.mark.parametrize("task_id", ["job_fail", "job_fail_deferred"])
+def test_failing_job_fails_the_task_naming_status_and_output(
+    basic: dict[str, Any], task_id: str
+) -> None:
+    run: DagRun = basic["run"]
+    assert run.state(task_id) == "failed"
+    job_id = run.xcom(task_id, "job_id")
+    assert run.xcom(task_id, "job_status") == "Failed"
+    assert f"Domino job {job_id} ended with status Failed" in run.output
+    assert "the job is failing now" in run.output
+
+
+def test_mapped_task_in_a_task_group_runs_each_instance(basic: dict[str, Any]) -> None:
+    run: DagRun = basic["run"]
+    for index, word in enumerate(["mapped-a", "mapped-b"]):
+        assert run.state("grp.train", index) == "success"
+        assert run.xcom("grp.train", "job_status", index) == "Succeeded"
+        assert f"hello from the Domino job {word}" in run.output
+
+
+def test_explicit_key_works_and_never_reaches_logs_or_the_database(
+    basic: dict[str, Any], domino_server: Any
+) -> None:
+    run: DagRun = basic["run"]
+    assert run.state("explicit_key") == "success", run.output[-4000:]
+    assert "hello from bob" in run.output
+    assert "cannot be handed to the triggerer" in run.output
+    for secret in (basic["bob_key"], domino_server.api_key):
+        assert secret not in run.output
+        assert secret.encode() not in run.database
+
+
+def test_job_url_is_logged_as_soon_as_the_job_starts(basic: dict[str, Any]) -> None:
+    run: DagRun = basic["run"]
+    job_id, url = run.xcom("job_ok", "job_id"), run.xcom("job_ok", "job_url")
+    started = run.output.index(f"Domino job {job_id}: {url}")
+    output = re.search(r"hello from the Domino job job_ok(?!_)", run.output)
+    assert output is not None and started < output.start()
+
+
+@pytest.fixture(scope="session")
+def stopped(airflow: Airflow, domino_server: Any, job_project: Callable[[], str]) -> dict[str, Any]:
+    project = job_project()
+    env = {**connection_env(domino_server), "DOMINO_AF_PROJECT": project}
+    return {"run": airflow.dags_test("domino_stop", env), "project": project}
+
+
+def _wait_for_status(client: Any, job_id: str, wanted: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.job_status(job_id)["statuses"]["executionStatus"]
+        if status == wanted or time.monotonic() > deadline:
+            return status
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("task_id", ["execution_timeout", "deadline_deferred"])
+def test_task_timeout_stops_the_domino_job(
+    stopped: dict[str, Any], domino_server: Any, task_id: str
+) -> None:
+    run: DagRun = stopped["run"]
+    assert run.state(task_id) == "failed"
+    job_id = run.xcom(task_id, "job_id")
+    client = domino_server.client(stopped["project"])
+    assert _wait_for_status(client, job_id, "Stopped") == "Stopped"
+    assert f"stopped Domino job {job_id}" in run.output
