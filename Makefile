@@ -14,7 +14,7 @@ AIRFLOW2_VENV ?= .venv-airflow2
 AIRFLOW3_VERSION ?= 3.3.2
 AIRFLOW2_VERSION ?= 2.10.5
 # Extras of this project installed (editable) into both Airflow venvs.
-AIRFLOW_EXTRAS ?= airflow
+AIRFLOW_EXTRAS ?= airflow,pipelines
 AIRFLOW_ENV := DOMINO_AIRFLOW3_PYTHON=$(CURDIR)/$(AIRFLOW3_VENV)/bin/python \
 	DOMINO_AIRFLOW2_PYTHON=$(CURDIR)/$(AIRFLOW2_VENV)/bin/python
 

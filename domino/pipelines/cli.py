@@ -325,6 +325,31 @@ def next_(file: str, count: int) -> None:
         click.echo(f"{fire.local.isoformat()}  =  {fire.utc.isoformat()}{note}")
 
 
+@pipeline.command(name="compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--airflow", "airflow", is_flag=True, required=True, help="Write an Airflow DAG file."
+)
+@click.option("--static", is_flag=True, help="Write every task and edge out (for review).")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default=None, help="Default: stdout."
+)
+def compile_(file: str, airflow: bool, static: bool, output: str | None) -> None:
+    """Write the Airflow DAG file of FILE (validated first)."""
+    from domino.pipelines.compile import dag_file
+
+    if not airflow:
+        raise click.UsageError("compile needs a target: --airflow")
+    p = _load(file)
+    out = Path(output) if output else None
+    text = dag_file(p, Path(file), out, static=static)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out} (DAG {p.id})", err=True)
+
+
 @pipeline.command()
 def schema() -> None:
     """Print the JSON Schema of pipeline files (for editors)."""
