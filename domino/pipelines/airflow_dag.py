@@ -112,7 +112,7 @@ def _upstream_records(context: Context, pipeline: Pipeline, step_ids: set[str]) 
     ti = context["ti"]
     params = _run_info(context)["params"]
     records: dict[str, Any] = {}
-    for sid in step_ids:
+    for sid in [s for s in pipeline.steps if s in step_ids]:
         instances = []
         for inst in pipeline.instances(sid, params):
             rec = ti.xcom_pull(task_ids=inst.key, key=STEP_XCOM)
