@@ -77,6 +77,7 @@ bench: $(STAMP) $(PUBLIC_STAMP)
 	$(BIN)/python bench/import_time.py
 	$(BIN)/python bench/calls.py
 	$(BIN)/python bench/server_load.py
+	$(BIN)/python bench/pipeline.py
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/upload.py
 
 clean:

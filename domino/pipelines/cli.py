@@ -22,22 +22,29 @@ __all__ = ["pipeline"]
 
 
 def _exit_code_for(exc: BaseException) -> int:
+    from domino import exceptions as ex
+    from domino.pipelines.outputs import OutputsError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 130
+    bad_input = (
+        PipelineValidationError,
+        PipelineRunError,
+        OutputsError,
+        ex.HardwareTierNotFoundException,
+        ex.EnvironmentNotFoundException,
+        ex.CommitNotFoundException,
+    )
+    if isinstance(exc, bad_input):
+        return 2
     try:  # the domino CLI's mapping, once it is installed alongside
         from domino.cli._exit import exit_code_for  # type: ignore[import-not-found,unused-ignore]
 
         return int(exit_code_for(exc))
     except ImportError:
         pass
-    from domino import exceptions as ex
-    from domino.pipelines.outputs import OutputsError
-
-    if isinstance(exc, KeyboardInterrupt):
-        return 130
-    if isinstance(exc, PipelineValidationError | PipelineRunError | OutputsError):
-        return 2
-    if isinstance(exc, ex.InvalidArgumentError):
-        return 2
-    if isinstance(exc, ex.ConfigurationError):
+    # A private copy of the domino CLI's codes (domino/cli/_exit.py) until it is merged.
+    if isinstance(exc, ex.InvalidArgumentError | ex.ConfigurationError):
         return 2
     if isinstance(exc, ex.PollTimeoutError):
         return 3
@@ -346,6 +353,7 @@ def compile_(file: str, airflow: bool, static: bool, output: str | None) -> None
     if out is None:
         click.echo(text, nl=False)
         return
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     click.echo(f"wrote {out} (DAG {p.id})", err=True)
 

@@ -15,7 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domino.exceptions import DominoException, NotFoundError
+from domino.exceptions import (
+    DominoException,
+    EnvironmentNotFoundException,
+    HardwareTierNotFoundException,
+    NotFoundError,
+)
 from domino.pipelines.expressions import ExpressionError, parse_template
 from domino.pipelines.outputs import MAX_OUTPUT_BYTES, OutputsError, check_outputs, output_path
 from domino.pipelines.pipeline import Instance, Pipeline
@@ -227,7 +232,7 @@ class StepEngine:
                     table.setdefault(str(tier.get("name")), str(tier.get("id")))
                 self._tiers = table
         if name_or_id not in self._tiers:
-            raise DominoException(
+            raise HardwareTierNotFoundException(
                 f"hardware tier {name_or_id!r} not found in {self.pipeline.project}; known: "
                 + ", ".join(sorted(set(self._tiers)))
             )
@@ -246,8 +251,9 @@ class StepEngine:
                     table.setdefault(str(env.get("name")), str(env.get("id")))
                 self._envs = table
         if name_or_id not in self._envs:
-            raise DominoException(
-                f"environment {name_or_id!r} not found in {self.pipeline.project}"
+            raise EnvironmentNotFoundException(
+                f"environment {name_or_id!r} not found in {self.pipeline.project}; known: "
+                + ", ".join(sorted(set(self._envs)))
             )
         return self._envs[name_or_id]
 

@@ -134,3 +134,46 @@ def test_run_and_runs_through_the_module_entry_point(
     listing = subprocess.run([*cmd, "runs"], env=env, capture_output=True, text=True, timeout=60)
     lines = listing.stdout.splitlines()
     assert len(lines) == 2 and "succeeded" in lines[0] and "failed" in lines[1]
+
+
+def test_validate_online_checks_tiers_and_commits(
+    domino_server: Any,
+    write_pipeline: Callable[..., Path],
+    cli: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOMINO_API_HOST", domino_server.url)
+    monkeypatch.setenv("DOMINO_USER_API_KEY", domino_server.api_key)
+    good = write_pipeline(SIMPLE.replace("steps:\n", "defaults: {hardware_tier: Small}\nsteps:\n"))
+    result = cli.invoke(pipeline, ["validate", "--online", str(good)])
+    assert result.exit_code == 0, result.output
+    bad = write_pipeline(
+        SIMPLE.replace("steps:\n", "defaults: {hardware_tier: Huge}\nsteps:\n"), "bad.yaml"
+    )
+    result = cli.invoke(pipeline, ["validate", "--online", str(bad)])
+    assert result.exit_code == 2
+    assert "hardware tier 'Huge' not found" in result.output
+    sha = write_pipeline(
+        SIMPLE.replace("steps:\n", "defaults: {commit: abcdef1}\nsteps:\n"), "sha.yaml"
+    )
+    result = cli.invoke(pipeline, ["validate", "--online", str(sha)])
+    assert result.exit_code == 2 and "commit 'abcdef1' not found" in result.output
+
+
+def test_a_logical_date_that_succeeded_is_not_run_again(
+    domino_server: Any, write_pipeline: Callable[..., Path], tmp_path: Path
+) -> None:
+    from pipeline_support import run_local
+
+    from domino.pipelines.errors import PipelineRunError
+
+    path = write_pipeline("pipeline: once\nproject: PROJECT\nsteps:\n  a: {command: step.py 1}\n")
+    runs = tmp_path / "runs"
+    first = run_local(domino_server, path, runs, logical_date="2026-05-04T06:00:00+00:00")
+    assert first.status == "succeeded"  # type: ignore[attr-defined]
+    with pytest.raises(PipelineRunError, match="already succeeded for logical date 2026-05-04"):
+        run_local(domino_server, path, runs, logical_date="2026-05-04T06:00:00+00:00")
+    again = run_local(
+        domino_server, path, runs, logical_date="2026-05-04T06:00:00+00:00", force=True
+    )
+    assert again.status == "succeeded"  # type: ignore[attr-defined]
