@@ -169,7 +169,6 @@ class StepSpec(_Model):
     uses: str | None = None
     with_: dict[str, Any] = Field(default_factory=dict, alias="with")
     description: str | None = None
-    requires_env: list[str] = Field(default_factory=list)
 
 
 class TemplateInput(_Model):

@@ -345,3 +345,50 @@ def test_resume_from_a_step_reruns_it_and_its_dependents(
     assert len(data["steps"]["slow"]["instances"][0]["attempts"]) == 2
     assert len(data["steps"]["last"]["instances"][0]["attempts"]) == 2
     assert summary(data)["last"]["instances"][0]["outputs"] == {"v": 16}
+
+
+def test_fail_fast_cancels_the_other_matrix_instances(
+    domino_server: Any, write_pipeline: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = write_pipeline(
+        """\
+        pipeline: fast
+        project: PROJECT
+        steps:
+          m:
+            matrix: {code: [3, 0, 4]}
+            max_parallel: 1
+            command: step.py 1 0 ${{ matrix.code }}
+        """
+    )
+    runner = run_local(domino_server, path, tmp_path / "runs")
+    insts = runner.record.data["steps"]["m"]["instances"]
+    assert [i["status"] for i in insts] == ["failed", "cancelled", "cancelled"]
+    assert all(not i["attempts"] for i in insts[1:])  # never started
+    assert "fail_fast: m.code-3 failed" in insts[1]["reason"]
+    assert runner.status == "failed"  # type: ignore[attr-defined]
+
+
+def test_live_view_redraws_the_step_table(
+    domino_server: Any, write_pipeline: Callable[..., Path], tmp_path: Path
+) -> None:
+    import io
+
+    from domino.pipelines.view import LiveView
+
+    screen = io.StringIO()
+    path = write_pipeline(
+        "pipeline: live\nproject: PROJECT\nsteps:\n  a: {command: step.py 1}\n"
+        "  b: {needs: [a], matrix: {x: [1, 2]}, command: step.py 2}\n"
+    )
+    run_local(domino_server, path, tmp_path / "runs", listener=LiveView(screen, live=True))
+    text = screen.getvalue()
+    assert "\x1b[" in text  # cursor movement: the table is redrawn in place
+    last = text.rsplit("\x1b[J", 1)[-1].splitlines()
+    assert last[0].endswith("succeeded") and last[0].startswith("run live-")
+    assert [line.split()[:3] for line in last[1:]] == [
+        ["✔", "a", "succeeded"],
+        ["✔", "b", "succeeded"],
+        ["✔", "b.x-1", "succeeded"],
+        ["✔", "b.x-2", "succeeded"],
+    ]

@@ -87,13 +87,31 @@ steps:
 """
 
 
+_VARIABLES = {"3": "DOMINO_AIRFLOW3_PYTHON", "2": "DOMINO_AIRFLOW2_PYTHON"}
+# read at import: every test starts with the DOMINO_* variables removed (tests/conftest.py)
+_PYTHONS = {version: os.environ.get(name) for version, name in _VARIABLES.items()}
+_homes: dict[str, Airflow] = {}
+
+
+def _airflow(version: str, factory: pytest.TempPathFactory) -> Airflow:
+    python = _PYTHONS[version]
+    if not python:
+        pytest.skip(f"{_VARIABLES[version]} is not set (make test builds the Airflow venvs)")
+    if version not in _homes:
+        home = factory.mktemp(f"airflow{version}-pipelines")
+        _homes[version] = migrated_airflow(version, Path(python), home)
+    return _homes[version]
+
+
 @pytest.fixture(scope="module")
 def airflow3(tmp_path_factory: pytest.TempPathFactory) -> Airflow:
-    python = os.environ.get("DOMINO_AIRFLOW3_PYTHON")
-    if not python:
-        pytest.skip("DOMINO_AIRFLOW3_PYTHON is not set (make test builds the Airflow venvs)")
-    airflow = migrated_airflow("3", Path(python), tmp_path_factory.mktemp("airflow3-pipelines"))
-    return airflow
+    return _airflow("3", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def local_records() -> dict[str, Any]:
+    """One local run per pipeline text, shared by the Airflow versions compared with it."""
+    return {}
 
 
 def normalise(record: dict[str, Any]) -> dict[str, Any]:
@@ -160,37 +178,37 @@ def _dags_test_conf(
     return airflow._read_run(dag_id, done.stdout + done.stderr, done.returncode)
 
 
-@pytest.mark.parametrize("text", [MIXED, SUCCESS], ids=["mixed", "success"])
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [(MIXED, "3"), (SUCCESS, "3"), (MIXED, "2")],
+    ids=["mixed-airflow3", "success-airflow3", "mixed-airflow2"],
+)
 def test_local_and_airflow_runs_agree(
-    airflow3: Airflow,
     domino_server: Any,
     write_pipeline: Callable[..., Path],
     tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    local_records: dict[str, Any],
     text: str,
+    version: str,
 ) -> None:
+    airflow = _airflow(version, tmp_path_factory)
     dags = tmp_path / "dags"
     dags.mkdir()
     path = write_pipeline(text, name="dags/pipeline.yaml")
     dag_id = "parity-mixed" if text is MIXED else "parity-success"
-
-    local = (
-        run_local(
-            domino_server,
-            path,
-            tmp_path / "local-runs",
-            params={"counter": str(tmp_path / "c-local")},
-        )
-        if text is MIXED
-        else run_local(domino_server, path, tmp_path / "local-runs")
-    )
+    if text not in local_records:
+        params = {"counter": str(tmp_path / "c-local")} if text is MIXED else {}
+        local_records[text] = run_local(domino_server, path, tmp_path / "local-runs", params=params)
+    local = local_records[text]
     conf = {"counter": str(tmp_path / "c-airflow")} if text is MIXED else {}
-    remote, dag_run = run_airflow(airflow3, domino_server, path, dag_id, tmp_path / "af-runs", conf)
+    remote, dag_run = run_airflow(airflow, domino_server, path, dag_id, tmp_path / "af-runs", conf)
 
     assert normalise(local.record.data) == normalise(remote)
     expected_state = "failed" if text is MIXED else "success"
     assert dag_run.state("pipeline_status") == expected_state
-    client = domino_server.client(local.pipeline.project)
     for record in (local.record.data, remote):
+        client = domino_server.client(record["project"])
         if text is MIXED:
             assert lineage(record, "second", "first")
             assert record["steps"]["total"]["instances"][0]["outputs"] == {"got": [9, 1, 4]}
@@ -277,3 +295,14 @@ def test_compiled_dag_files_load_in_airflow(airflow3: Airflow, tmp_path: Path) -
         timeout=120,
     )
     assert done.returncode != 0 and "changed since this DAG file was generated" in done.stderr
+    # an invalid YAML fails at parse time, naming file:line:column
+    yaml_path.write_text(yaml_path.read_text().replace("max_parallel: 2", "max_paralel: 2"))
+    done = subprocess.run(
+        [str(airflow3.python), "-c", probe, str(tmp_path / "dynamic.py")],
+        env=airflow3.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert f"{yaml_path}:21:5: error: unknown key 'max_paralel'" in done.stderr
