@@ -128,6 +128,14 @@ def validate(file: str, online: bool) -> None:
             _fail(exc)
     n = len(p.all_instances(p.resolve_params(run={"id": "validate", "logical_date": "2000-01-01"})))
     click.echo(f"{file}: ok (pipeline {p.id}, {len(p.steps)} steps, {n} jobs per run)")
+    if p.schedule is not None:
+        from domino.pipelines.schedule import next_fire_times
+
+        sched = p.schedule
+        click.echo(f"schedule {sched.cron!r} in {sched.timezone}; next runs:")
+        for fire in next_fire_times(sched.cron, sched.timezone, 3):
+            note = f"  ({fire.note})" if fire.note else ""
+            click.echo(f"  {fire.local.isoformat()}  =  {fire.utc.isoformat()}{note}")
 
 
 def _check_online(p: Any) -> None:

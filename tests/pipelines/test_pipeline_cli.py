@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -43,6 +44,8 @@ def test_validate_ok_and_errors(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(pipeline, ["validate", str(good)])
     assert result.exit_code == 0, result.output
     assert "ok (pipeline simple, 3 steps, 4 jobs per run)" in result.output
+    assert "schedule '0 6 * * *' in Europe/Zurich; next runs:" in result.output
+    assert len(re.findall(r"T06:00:00\+0[12]:00  =  ", result.output)) == 3  # CET or CEST
     bad = tmp_path / "bad.yaml"
     bad.write_text(SIMPLE.replace("PROJECT", "admin/x").replace("needs: [a]", "needs: [aa]"))
     result = cli.invoke(pipeline, ["validate", str(bad)])
@@ -71,7 +74,7 @@ def test_plan_graph_next_schema(cli: CliRunner, tmp_path: Path) -> None:
     assert '"a" -> "b";' in result.output and '"b" -> "c" [label="all_done"];' in result.output
     result = cli.invoke(pipeline, ["next", str(path), "-n", "3"])
     lines = result.output.splitlines()
-    assert len(lines) == 3 and all("T06:00:00+01:00  =  " in line for line in lines)
+    assert len(lines) == 3 and all(re.search(r"T06:00:00\+0[12]:00  =  ", line) for line in lines)
     result = cli.invoke(pipeline, ["schema"])
     schema = json.loads(result.output)
     assert schema["additionalProperties"] is False

@@ -392,3 +392,33 @@ def test_live_view_redraws_the_step_table(
         ["✔", "b.x-1", "succeeded"],
         ["✔", "b.x-2", "succeeded"],
     ]
+
+
+def test_resume_finds_a_job_whose_start_was_not_recorded(
+    domino_server: Any, write_pipeline: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A runner killed between job_start and writing the job id: resume finds the job by its
+    title instead of starting a second one."""
+    path = write_pipeline(
+        "pipeline: lost\nproject: PROJECT\nsteps:\n  a: {command: step.py 3, outputs: {v: int}}\n"
+    )
+    runs = tmp_path / "runs"
+    first = run_local(domino_server, path, runs)
+    record = json.loads((first.record.dir / "run.json").read_text())
+    inst = record["steps"]["a"]["instances"][0]
+    attempt = inst["attempts"][0]
+    job_id = attempt.pop("job_id")
+    attempt["status"] = "starting"
+    inst["status"] = "running"
+    record["steps"]["a"]["status"] = "running"
+    record["status"] = "running"
+    (first.record.dir / "run.json").write_text(json.dumps(record))
+    again = LocalRunner.resume(
+        runs, record["run_id"], lambda project, host: domino_server.client(project), poll=0.3
+    )
+    assert again.run() == "succeeded"
+    inst = again.record.data["steps"]["a"]["instances"][0]
+    assert [a["job_id"] for a in inst["attempts"]] == [job_id]
+    assert inst["outputs"] == {"v": 9}
+    client = domino_server.client(again.pipeline.project)
+    assert client.jobs_list(client.project_id)["totalCount"] == 1

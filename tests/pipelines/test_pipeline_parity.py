@@ -146,12 +146,19 @@ def lineage(record: dict[str, Any], step: str, source: str) -> bool:
 
 
 def run_airflow(
-    airflow: Airflow, server: Any, path: Path, dag_id: str, runs: Path, conf: dict[str, Any]
+    airflow: Airflow,
+    server: Any,
+    path: Path,
+    dag_id: str,
+    runs: Path,
+    conf: dict[str, Any],
+    *,
+    deferrable: bool = False,
 ) -> tuple[dict[str, Any], Any]:
     dags = path.parent
     (dags / f"{dag_id.replace('-', '_')}_dag.py").write_text(
         "from domino.airflow import pipeline_dag\n\n"
-        f"dag = pipeline_dag({str(path)!r}, poll_freq=0.5)\n"
+        f"dag = pipeline_dag({str(path)!r}, poll_freq=0.5, deferrable={deferrable})\n"
     )
     env = {
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
@@ -202,7 +209,13 @@ def test_local_and_airflow_runs_agree(
         local_records[text] = run_local(domino_server, path, tmp_path / "local-runs", params=params)
     local = local_records[text]
     conf = {"counter": str(tmp_path / "c-airflow")} if text is MIXED else {}
-    remote, dag_run = run_airflow(airflow, domino_server, path, dag_id, tmp_path / "af-runs", conf)
+    # the all-success case waits in the triggerer (deferred), the others in the worker
+    deferred = text is SUCCESS
+    remote, dag_run = run_airflow(
+        airflow, domino_server, path, dag_id, tmp_path / "af-runs", conf, deferrable=deferred
+    )
+    if deferred:
+        assert "running trigger in line" in dag_run.output
 
     assert normalise(local.record.data) == normalise(remote)
     expected_state = "failed" if text is MIXED else "success"
