@@ -13,6 +13,8 @@ AIRFLOW3_VENV ?= .venv-airflow3
 AIRFLOW2_VENV ?= .venv-airflow2
 AIRFLOW3_VERSION ?= 3.3.2
 AIRFLOW2_VERSION ?= 2.10.5
+# Airflow 2.10 with the public client, for bench/airflow.py's comparison only.
+AIRFLOW2_PUBLIC_VENV ?= .venv-airflow2-public
 # Extras of this project installed (editable) into both Airflow venvs.
 AIRFLOW_EXTRAS ?= airflow,pipelines
 AIRFLOW_ENV := DOMINO_AIRFLOW3_PYTHON=$(CURDIR)/$(AIRFLOW3_VENV)/bin/python \
@@ -52,6 +54,13 @@ $(AIRFLOW2_VENV)/.installed: setup.py pyproject.toml
 
 airflow-venvs: $(AIRFLOW3_VENV)/.installed $(AIRFLOW2_VENV)/.installed
 
+$(AIRFLOW2_PUBLIC_VENV)/.installed:
+	$(PYTHON) -m venv $(AIRFLOW2_PUBLIC_VENV)
+	$(AIRFLOW2_PUBLIC_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW2_PUBLIC_VENV)/bin/python -m pip install --quiet \
+		'apache-airflow==$(AIRFLOW2_VERSION)' '$(PUBLIC_CLIENT)'
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
@@ -73,12 +82,13 @@ test: $(STAMP) $(PUBLIC_STAMP) airflow-venvs lint typecheck
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-bench: $(STAMP) $(PUBLIC_STAMP)
+bench: $(STAMP) $(PUBLIC_STAMP) airflow-venvs $(AIRFLOW2_PUBLIC_VENV)/.installed
 	$(BIN)/python bench/import_time.py
 	$(BIN)/python bench/calls.py
 	$(BIN)/python bench/server_load.py
 	$(BIN)/python bench/pipeline.py
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/upload.py
+	$(AIRFLOW_ENV) $(BIN)/python bench/airflow.py
 
 clean:
-	rm -rf $(VENV) $(PUBLIC_VENV) $(AIRFLOW3_VENV) $(AIRFLOW2_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PUBLIC_VENV) $(AIRFLOW3_VENV) $(AIRFLOW2_VENV) $(AIRFLOW2_PUBLIC_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

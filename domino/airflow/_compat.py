@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from airflow import __version__ as AIRFLOW_VERSION  # noqa: N812
 from airflow.configuration import conf
 from airflow.exceptions import AirflowException, AirflowNotFoundException
-from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 __all__ = [
     "AIRFLOW_V3",
@@ -24,26 +23,41 @@ __all__ = [
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",
-    "BaseTrigger",
     "Context",
-    "TriggerEvent",
-    "XCom",
     "aget_connection",
     "conf",
     "mask_secret",
+    "xcom_value",
 ]
 
 AIRFLOW_V3 = int(AIRFLOW_VERSION.split(".", 1)[0]) >= 3
 
+# Only what a DAG file needs at parse time is imported here; XCom, the secrets masker and the
+# trigger base class (triggers.py) load when first used, to keep DAG parsing fast.
 if TYPE_CHECKING or AIRFLOW_V3:
     from airflow.sdk import BaseHook, BaseOperator, BaseOperatorLink, Context
-    from airflow.sdk.execution_time.xcom import XCom
-    from airflow.sdk.log import mask_secret
 else:  # Airflow 2.10
     from airflow.hooks.base import BaseHook
-    from airflow.models import BaseOperator, BaseOperatorLink, XCom
+    from airflow.models import BaseOperator, BaseOperatorLink
     from airflow.utils.context import Context
-    from airflow.utils.log.secrets_masker import mask_secret
+
+
+def mask_secret(secret: str) -> None:
+    """Have Airflow replace ``secret`` by ``***`` in task logs."""
+    if AIRFLOW_V3:
+        from airflow.sdk.log import mask_secret as mask
+    else:
+        from airflow.utils.log.secrets_masker import mask_secret as mask
+    mask(secret)
+
+
+def xcom_value(*, key: str, ti_key: Any) -> Any:
+    """The XCom ``key`` of the task instance ``ti_key`` (for extra links)."""
+    if AIRFLOW_V3:
+        from airflow.sdk.execution_time.xcom import XCom
+    else:
+        from airflow.models import XCom
+    return XCom.get_value(key=key, ti_key=ti_key)
 
 
 async def aget_connection(conn_id: str) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from domino.airflow._compat import BaseOperatorLink, XCom, conf
+from domino.airflow._compat import BaseOperatorLink, conf, xcom_value
 
 __all__ = ["DEFAULT_JOB_URL_TEMPLATE", "DominoJobLink", "job_url"]
 
@@ -37,5 +37,5 @@ class DominoJobLink(BaseOperatorLink):
     name = "Domino job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        url = XCom.get_value(key=XCOM_JOB_URL, ti_key=ti_key)
+        url = xcom_value(key=XCOM_JOB_URL, ti_key=ti_key)
         return str(url) if url else ""

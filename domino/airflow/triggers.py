@@ -21,7 +21,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from domino.airflow._compat import BaseTrigger, TriggerEvent
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
 from domino.airflow._polling import (
     SUCCESS,
     execution_status,

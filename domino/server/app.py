@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from domino.server import uploads
 from domino.server.errors import install_handlers
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
-from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
+from domino.server.routers import apps, datasets, files, job_page, jobs, meta, projects, runs
 from domino.server.services import Services
 from domino.server.store import Store
 
@@ -83,4 +83,5 @@ def create_app(
     for module in (meta, projects, files, runs, jobs, apps, datasets):
         app.include_router(module.router)
     app.include_router(uploads.router)
+    app.include_router(job_page.router)
     return app

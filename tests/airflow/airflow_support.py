@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
@@ -122,3 +123,24 @@ def migrated_airflow(version: str, python: Path, home: Path) -> Airflow:
     done = airflow.run("db", "migrate")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return airflow
+
+
+def check_names(script: Path) -> list[str]:
+    """The ``check_*`` functions a checks script defines (read, not imported: it needs Airflow)."""
+    return re.findall(r"^def (check_\w+)\(", script.read_text(), re.MULTILINE)
+
+
+def run_checks(airflow: Airflow, script: Path, *args: str, env: dict[str, str]) -> dict[str, str]:
+    """Run a checks script with the Airflow venv's Python; its verdict per check."""
+    done = subprocess.run(
+        [str(airflow.python), str(script), *args],
+        env={**airflow.env, **env},
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
+    results: dict[str, str] = json.loads(lines[-1])
+    return results

@@ -3,12 +3,15 @@ version whose venv is given (DOMINO_AIRFLOW3_PYTHON, DOMINO_AIRFLOW2_PYTHON)."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from airflow_support import Airflow, DagRun
 from conftest import connection_env
 
@@ -76,6 +79,20 @@ def test_failing_job_fails_the_task_naming_status_and_output(
     assert "the job is failing now" in run.output
 
 
+def test_unknown_tier_fails_before_any_job_starts(
+    basic: dict[str, Any], domino_server: Any
+) -> None:
+    run: DagRun = basic["run"]
+    for task_id in ("bad_tier_run", "bad_tier_job"):
+        assert run.state(task_id) == "failed"
+        assert run.xcom(task_id, "job_id") is None
+    assert "tier='Huge' is not a hardware tier of project" in run.output
+    assert "Huge" in run.output.split("bad_tier_job", 1)[1]
+    client = domino_server.client(basic["project"])
+    commands = [job["jobRunCommand"] for job in client.jobs_list(client.project_id)["jobs"]]
+    assert not [c for c in commands if c.strip() in ("hello.py", "python hello.py")], commands
+
+
 def test_mapped_task_in_a_task_group_runs_each_instance(basic: dict[str, Any]) -> None:
     run: DagRun = basic["run"]
     for index, word in enumerate(["mapped-a", "mapped-b"]):
@@ -130,3 +147,60 @@ def test_task_timeout_stops_the_domino_job(
     client = domino_server.client(stopped["project"])
     assert _wait_for_status(client, job_id, "Stopped") == "Stopped"
     assert f"stopped Domino job {job_id}" in run.output
+
+
+@pytest.fixture(scope="session")
+def retried(airflow: Airflow, domino_server: Any, job_project: Callable[[], str]) -> dict[str, Any]:
+    project = job_project()
+    env = {**connection_env(domino_server), "DOMINO_AF_PROJECT": project}
+    run = airflow.dags_test("domino_retry", env)
+    client = domino_server.client(project)
+    jobs = client.jobs_list(client.project_id)["jobs"]
+    return {"run": run, "titles": [job["title"] for job in jobs], "version": airflow.version}
+
+
+@pytest.mark.parametrize("task_id", ["reattach_running", "reattach_succeeded"])
+def test_retry_reattaches_to_the_earlier_tries_job(retried: dict[str, Any], task_id: str) -> None:
+    run: DagRun = retried["run"]
+    assert run.state(task_id) == "success", run.output[-4000:]
+    assert run.tries[(task_id, -1)] == 2
+    assert run.xcom(task_id, "job_status") == "Succeeded"
+    if retried["version"] == "3":
+        # the task state store kept the job id: the server saw one execution, not two
+        assert retried["titles"].count(task_id) == 1
+        assert "re-attaching to the earlier try's job" in run.output
+    else:
+        # Airflow 2.10 has no task state store: each try starts its own job (README says so)
+        assert retried["titles"].count(task_id) == 2
+
+
+@pytest.mark.parametrize("task_id", ["job_ok", "job_ok_deferred", "job_fail"])
+def test_domino_job_link_points_at_the_jobs_html_page(
+    basic: dict[str, Any], airflow: Airflow, domino_server: Any, task_id: str
+) -> None:
+    run: DagRun = basic["run"]
+    url = run.xcom(task_id, "job_url")
+    if airflow.version == "3":
+        # 3.x computes extra links on the worker (when the task ends or defers)
+        assert run.xcom(task_id, "_link_DominoJobLink") == url
+    page = requests.get(url, auth=("admin", domino_server.api_key), timeout=10)
+    assert page.status_code == 200 and run.xcom(task_id, "job_id") in page.text
+
+
+def test_example_dag_runs_as_is(airflow: Airflow, domino_server: Any) -> None:
+    project = domino_server.create_project()
+    conn = json.dumps(
+        {
+            "conn_type": "domino",
+            "host": domino_server.url,
+            "password": domino_server.api_key,
+            "extra": {"project": project},
+        }
+    )
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    run = airflow.dags_test(
+        "example_domino",
+        {"AIRFLOW_CONN_DOMINO_DEFAULT": conn, "AIRFLOW__CORE__DAGS_FOLDER": str(examples)},
+    )
+    assert set(run.states.values()) == {"success"}, run.output[-4000:]
+    assert "training with --fold 2" in run.output and "training with report" in run.output

@@ -52,6 +52,11 @@ with DAG("domino_basic", schedule=None, start_date=START, catchup=False) as dag:
             deferrable=deferrable,
             poll_freq=1,
         )
+    # unknown tiers: refused before any job starts
+    DominoOperator(task_id="bad_tier_run", project=PROJECT, command=["hello.py"], tier="Huge")
+    DominoJobOperator(
+        task_id="bad_tier_job", project=PROJECT, command="hello.py", hardware_tier_name="Huge"
+    )
     with TaskGroup("grp"):
         DominoJobOperator.partial(task_id="train", project=PROJECT, poll_freq=1).expand(
             command=["hello.py mapped-a", "hello.py mapped-b"]

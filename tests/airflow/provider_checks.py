@@ -1,0 +1,217 @@
+"""Checks of domino.airflow that need Airflow but no DAG run (run by test_provider.py inside
+each Airflow venv): registration, imports, the hook's precedence rules, the operators'
+argument errors and their silence at construction. Prints one JSON object: check → "ok" or the
+failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from checks_main import run_all
+
+MODULES = [
+    "domino.airflow",
+    "domino.airflow._compat",
+    "domino.airflow._execution",
+    "domino.airflow._polling",
+    "domino.airflow._provider",
+    "domino.airflow.hooks",
+    "domino.airflow.links",
+    "domino.airflow.operators",
+    "domino.airflow.triggers",
+]
+
+
+def check_no_module_imports_a_deprecated_airflow_path() -> None:
+    code = (
+        "import importlib, warnings\n"
+        "warnings.simplefilter('error', FutureWarning)\n"
+        "warnings.simplefilter('error', DeprecationWarning)\n"
+        "import airflow\n"
+        f"for name in {MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "from domino.airflow import *\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error::FutureWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def check_provider_is_registered_with_its_hook_link_and_connection_type() -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    provider = manager.providers["dominodatalab"]
+    from domino._version import __version__
+
+    assert provider.version == __version__, provider
+    assert "domino" in manager.hooks, sorted(manager.hooks)
+    hook_info = manager.hooks["domino"]
+    assert hook_info is not None and hook_info.hook_class_name.endswith("DominoHook"), hook_info
+    assert "domino.airflow.links.DominoJobLink" in manager.extra_links_class_names
+
+
+def check_connection_form_is_declared() -> None:
+    from domino.airflow._provider import get_provider_info
+    from domino.airflow.hooks import DominoHook
+
+    [conn_type] = get_provider_info()["connection-types"]
+    assert set(conn_type["conn-fields"]) >= {"project", "token_file", "api_proxy", "verify_ssl"}
+    behaviour = DominoHook.get_ui_field_behaviour()
+    assert behaviour["relabeling"]["password"] == "API key or token"
+    if int(__import__("airflow").__version__.split(".")[0]) < 3:
+        widgets = DominoHook.get_connection_form_widgets()
+        assert set(widgets) == set(conn_type["conn-fields"]), sorted(widgets)
+
+
+def _conn(**fields: Any) -> None:
+    os.environ["AIRFLOW_CONN_DOMINO_DEFAULT"] = json.dumps({"conn_type": "domino", **fields})
+
+
+def check_hook_precedence_arguments_then_connection_then_environment() -> None:
+    from domino.airflow.hooks import DominoHook
+
+    _conn(
+        host="conn.example.com",
+        port=8443,
+        password="conn-key-123",
+        extra={"project": "c/p", "verify_ssl": "false"},
+    )
+    settings = DominoHook().settings_from(DominoHook().get_connection("domino_default"))
+    assert settings.host == "https://conn.example.com:8443", settings
+    assert settings.api_key == "conn-key-123" and settings.project == "c/p"
+    assert settings.verify is False
+    assert "conn-key-123" not in repr(settings)
+
+    hook = DominoHook(host="http://arg:1", api_key="arg-key-456")
+    explicit = hook.settings_from(hook.get_connection("domino_default"))
+    assert explicit.host == "http://arg:1" and explicit.api_key == "arg-key-456"
+
+    _conn(host="http://h:1", password="tok-789", extra={"auth_type": "token"})
+    token = DominoHook().settings_from(DominoHook().get_connection("domino_default"))
+    assert token.auth_token == "tok-789" and token.api_key is None
+
+    # no default connection: the client's own DOMINO_* environment fills in
+    del os.environ["AIRFLOW_CONN_DOMINO_DEFAULT"]
+    nothing = DominoHook().settings_from(DominoHook()._lookup_connection())
+    assert nothing.host is None and nothing.api_key is None
+
+
+def check_a_named_connection_must_exist() -> None:
+    from domino.airflow._compat import AirflowNotFoundException
+    from domino.airflow.hooks import DominoHook
+
+    try:
+        DominoHook("no_such_conn")._lookup_connection()
+    except AirflowNotFoundException:
+        return
+    raise AssertionError("a missing named connection was ignored")
+
+
+def check_operators_do_no_network_io_when_constructed() -> None:
+    from domino.airflow import DominoJobOperator, DominoOperator, DominoSparkOperator
+
+    real = socket.socket.connect
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        raise AssertionError(f"network I/O in __init__: connect to {address}")
+
+    socket.socket.connect = refuse  # type: ignore[method-assign]
+    try:
+        DominoJobOperator(task_id="a", project="o/p", command="x.py", host="http://10.0.0.1:1")
+        DominoOperator(task_id="b", project="o/p", command=["x.py"], host="http://10.0.0.1:1")
+        DominoSparkOperator(task_id="c", project="o/p", command="x.py", host="http://10.0.0.1:1")
+    finally:
+        socket.socket.connect = real  # type: ignore[method-assign]
+
+
+def _raises(fn: Callable[[], Any], kind: type[BaseException], *words: str) -> None:
+    try:
+        fn()
+    except kind as exc:
+        for word in words:
+            assert word in str(exc), (word, str(exc))
+        return
+    raise AssertionError(f"no {kind.__name__} raised")
+
+
+def check_bad_arguments_are_clear_errors() -> None:
+    from domino.airflow import DominoJobOperator, DominoOperator
+
+    _raises(
+        lambda: DominoOperator(
+            task_id="a", project="o/p", command=["a.py"], commitId="1", commit_id="2"
+        ),
+        ValueError,
+        "commitId",
+        "commit_id",
+    )
+    _raises(
+        lambda: DominoOperator(task_id="b", project="o/p", command=["a.py", "x"], is_direct=True),
+        ValueError,
+        "is_direct",
+    )
+    _raises(
+        lambda: DominoJobOperator(task_id="c", project="o/p", command=""), ValueError, "command"
+    )
+    _raises(
+        lambda: DominoJobOperator(task_id="d", project="o/p", command="a.py", poll_freq=0),
+        ValueError,
+        "poll_freq=0",
+    )
+    _raises(
+        lambda: DominoJobOperator(
+            task_id="e", project="o/p", command="a.py", branch="b", commit_id="c"
+        ),
+        ValueError,
+        "branch",
+    )
+
+
+def check_camel_case_names_still_work_with_a_deprecation_warning() -> None:
+    from domino.airflow import DominoOperator
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        op = DominoOperator(
+            task_id="a",
+            project="o/p",
+            command=["a.py"],
+            isDirect=False,
+            commitId="abc",
+            publishApiEndpoint=True,
+        )
+    assert (op.is_direct, op.commit_id, op.publish_api_endpoint) == (False, "abc", True)
+    messages = {str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)}
+    assert "commitId is deprecated, use commit_id" in messages, messages
+
+
+def check_public_template_fields_and_defaults() -> None:
+    from domino.airflow import DominoOperator, DominoSparkOperator
+
+    assert DominoOperator.template_fields == ("command", "title")
+    assert DominoSparkOperator.template_fields == ("command",)
+    run = DominoOperator(task_id="a", project="o/p", command=["a.py"])
+    spark = DominoSparkOperator(task_id="b", project="o/p", command="a.py")
+    assert (run.poll_freq, run.max_poll_time, run.startup_delay) == (5, 6000, 0)
+    assert (spark.poll_freq, spark.max_poll_time, spark.startup_delay) == (5, 6000, 0)
+    assert run.include_setup_log is True and run.wait_for_termination is True
+    secret_fields = {"api_key", "auth_token"}
+    for op in (run, spark):
+        assert not secret_fields & set(op.template_fields)
+
+
+if __name__ == "__main__":
+    run_all(globals())
