@@ -41,13 +41,14 @@ from domino.pipelines.record import RUNS_DIR_ENV, now_iso
 from domino.pipelines.validate import load_pipeline
 
 if AIRFLOW_V3:
-    from airflow.sdk import DAG, Param, TaskGroup
+    from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 else:  # Airflow 2.10
     from airflow import DAG
+    from airflow.exceptions import AirflowFailException, AirflowSkipException
     from airflow.models.param import Param
+    from airflow.timetables.trigger import CronTriggerTimetable
     from airflow.utils.task_group import TaskGroup
-from airflow.exceptions import AirflowFailException, AirflowSkipException
-from airflow.timetables.trigger import CronTriggerTimetable
 
 __all__ = ["DagBuilder", "PipelineStepOperator", "pipeline_dag"]
 
