@@ -267,7 +267,9 @@ def test_compiled_dag_files_load_in_airflow(airflow3: Airflow, tmp_path: Path) -
         "dag = runpy.run_path(sys.argv[1])['dag']\n"
         "print(json.dumps({'ids': sorted(t.task_id for t in dag.tasks),"
         " 'edges': sorted([t.task_id, d] for t in dag.tasks for d in t.downstream_task_ids),"
-        " 'params': sorted(dag.params.keys()), 'timetable': dag.timetable.summary,"
+        " 'params': sorted(dag.params.keys()),"
+        " 'timetable': [str(getattr(dag.timetable, a, None) or getattr(dag.timetable, '_' + a))"
+        " for a in ('expression', 'timezone')],"
         " 'max_active_runs': dag.max_active_runs}))\n"
     )
     shapes = []
@@ -293,7 +295,8 @@ def test_compiled_dag_files_load_in_airflow(airflow3: Airflow, tmp_path: Path) -
         "train.region-us",
     ]
     assert shapes[0]["params"] == ["min_rows", "regions"]
-    assert shapes[0]["timetable"] == "0 6 * * MON" and shapes[0]["max_active_runs"] == 1
+    assert shapes[0]["timetable"][0] == "0 6 * * MON"
+    assert "Europe/Zurich" in str(shapes[0]["timetable"][1]) and shapes[0]["max_active_runs"] == 1
     # a static file refuses to load once the YAML changed
     yaml_path.write_text(
         yaml_path.read_text().replace(
