@@ -7,6 +7,7 @@ Also runnable alone as ``python -m domino.pipelines``. Exit codes follow the ``d
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import signal
 import sys
@@ -19,6 +20,14 @@ import click
 from domino.pipelines.errors import PipelineRunError, PipelineValidationError
 
 __all__ = ["pipeline"]
+
+# The domino CLI mounts this group lazily and turns an ImportError into "install the extra":
+# fail here, cheaply, rather than with a traceback inside a command.
+_MISSING = [m for m in ("yaml", "pydantic", "croniter") if importlib.util.find_spec(m) is None]
+if _MISSING:
+    raise ImportError(
+        f"domino pipeline needs {', '.join(_MISSING)}: pip install 'dominodatalab[pipelines]'"
+    )
 
 
 def _exit_code_for(exc: BaseException) -> int:
