@@ -19,6 +19,7 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from domino._wait import check_poll_args
 from domino.airflow._compat import AirflowException, BaseOperator, Context, conf, mask_secret
 from domino.airflow._polling import (
     SUCCESS,
@@ -30,6 +31,7 @@ from domino.airflow._polling import (
 )
 from domino.airflow.hooks import DEFAULT_CONN_ID, DominoHook
 from domino.airflow.links import DominoJobLink, job_url
+from domino.exceptions import NotFoundError
 
 if TYPE_CHECKING:
     from domino.domino import Domino
@@ -45,19 +47,6 @@ TAIL_LINES = 20
 
 def _default_deferrable() -> bool:
     return conf.getboolean("operators", "default_deferrable", fallback=False)
-
-
-def check_poll_settings(poll_freq: Any, max_poll_time: Any) -> None:
-    if isinstance(poll_freq, bool) or not isinstance(poll_freq, int | float) or poll_freq <= 0:
-        raise ValueError(f"poll_freq={poll_freq!r} must be a positive number of seconds")
-    if max_poll_time is not None and (
-        isinstance(max_poll_time, bool)
-        or not isinstance(max_poll_time, int | float)
-        or max_poll_time < 0
-    ):
-        raise ValueError(
-            f"max_poll_time={max_poll_time!r} must be a number of seconds (>= 0) or None"
-        )
 
 
 class DominoExecutionOperator(BaseOperator):
@@ -90,7 +79,7 @@ class DominoExecutionOperator(BaseOperator):
         super().__init__(**kwargs)
         if project is not None and not isinstance(project, str):
             raise TypeError(f"project={project!r} must be a string 'owner/name'")
-        check_poll_settings(poll_freq, max_poll_time)
+        check_poll_args(poll_freq, max_poll_time)  # a ValueError naming the value
         self.project = project
         self.domino_conn_id = domino_conn_id
         self.host = host
@@ -118,6 +107,10 @@ class DominoExecutionOperator(BaseOperator):
 
     def _before_start(self, client: Domino) -> None:
         """Checks that need the API (run before anything starts)."""
+
+    def _carried(self, start_result: Any) -> Any:
+        """The part of the start answer kept across a deferral or a retry (JSON)."""
+        return start_result
 
     def job_finished(self, context: Context, job: dict[str, Any]) -> Any:
         """Called once the job has ended successfully (``job`` = the final job-status dict,
@@ -165,12 +158,15 @@ class DominoExecutionOperator(BaseOperator):
             self._before_start(client)
             job_id, self._start_result = self._start(client)
             if store is not None:
-                store.set(STATE_KEY, {"job_id": job_id, "start_result": self._start_result})
+                carried = self._carried(self._start_result)
+                store.set(STATE_KEY, {"job_id": job_id, "start_result": carried})
         self._job_id = job_id
         url = job_url(client.host, client.project, job_id)
         self._push(context, job_id=job_id, job_url=url)
         self.log.info("Domino %s %s: %s", self._kind, job_id, url)
         if not self.wait_for_termination:
+            if store is not None:
+                store.delete(STATE_KEY)  # the task is done: clearing it starts a new job
             return self._start_result
         if self.deferrable:
             if self.hook.has_explicit_secret:
@@ -181,7 +177,7 @@ class DominoExecutionOperator(BaseOperator):
             else:
                 self._defer(client, url)
         job = self._wait(client, job_id)
-        return self._finish(context, job, streamed=True)
+        return self._finish(context, job)
 
     def _reattach(self, client: Domino, store: Any) -> str | None:
         saved = store.get(STATE_KEY) if store is not None else None
@@ -190,12 +186,18 @@ class DominoExecutionOperator(BaseOperator):
         job_id = str(saved["job_id"])
         try:
             job = client.job_status(job_id)
-        except Exception as exc:
+        except NotFoundError:
             self.log.warning(
-                "earlier %s %s cannot be checked (%s); starting a new one", self._kind, job_id, exc
+                "earlier %s %s no longer exists; starting a new one", self._kind, job_id
             )
             store.delete(STATE_KEY)
             return None
+        except Exception as exc:
+            # starting another job now could duplicate one that is still running
+            raise AirflowException(
+                f"cannot check the earlier try's Domino {self._kind} {job_id} (not starting a "
+                f"second one): {type(exc).__name__}: {exc}"
+            ) from exc
         status = execution_status(job)
         if is_terminal(job) and status != SUCCESS:
             self.log.info(
@@ -206,7 +208,7 @@ class DominoExecutionOperator(BaseOperator):
         self.log.info(
             "re-attaching to the earlier try's %s %s (status %s)", self._kind, job_id, status
         )
-        self._start_result = saved.get("start_result")
+        self._start_result = saved.get("start_result") or job
         return job_id
 
     def _defer(self, client: Domino, url: str) -> None:
@@ -225,7 +227,7 @@ class DominoExecutionOperator(BaseOperator):
                 poll_freq=self.poll_freq,
                 deadline=deadline,
                 job_url=url,
-                carry={"start_result": self._start_result},
+                carry={"start_result": self._carried(self._start_result)},
             ),
             method_name="execute_complete",
         )
@@ -317,7 +319,7 @@ class DominoExecutionOperator(BaseOperator):
             for line in text.splitlines():
                 self.log.info("%s", line)
             self._log_text = text
-            return self._finish(context, event["job"], streamed=False)
+            return self._finish(context, event["job"])
         if status == "timeout":
             self._stop(self._get_client(), self._job_id, "max_poll_time passed")
             self._push(context, job_status=event.get("execution_status"))
@@ -327,7 +329,7 @@ class DominoExecutionOperator(BaseOperator):
             )
         raise AirflowException(str(event.get("message") or f"unexpected trigger event {event!r}"))
 
-    def _finish(self, context: Context, job: dict[str, Any], *, streamed: bool) -> Any:
+    def _finish(self, context: Context, job: dict[str, Any]) -> Any:
         self._finished = True
         job_id = self._job_id
         status = execution_status(job)

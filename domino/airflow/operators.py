@@ -154,6 +154,9 @@ class DominoJobOperator(DominoExecutionOperator):
         job = client.job_start(**self._job_start_kwargs())
         return str(job["id"]), job
 
+    def _carried(self, start_result: Any) -> Any:
+        return None  # job_finished() gets the final job object; no need to keep the first one
+
 
 class DominoSparkOperator(DominoJobOperator):
     """The public client's Spark operator: a v4 job with ``compute_cluster_properties`` (or the
@@ -310,6 +313,26 @@ class DominoOperator(DominoExecutionOperator):
             publish_api_endpoint=self.publish_api_endpoint,
         )
         return str(started["runId"]), dict(started)
+
+    def _finish(self, context: Any, job: dict[str, Any]) -> Any:
+        if self.include_setup_log:
+            self._copy_setup_log()
+        return super()._finish(context, job)
+
+    def _copy_setup_log(self) -> None:
+        """The run's setup log (environment, files, command) into the task log, once."""
+        assert self._job_id is not None
+        try:
+            client = self._get_client()
+            both = client.get_run_log(self._job_id, include_setup_log=True)
+            stdout = client.get_run_log(self._job_id, include_setup_log=False)
+        except Exception as exc:
+            self.log.warning("could not fetch the setup log of run %s: %s", self._job_id, exc)
+            return
+        setup = both[: len(both) - len(stdout)] if both.endswith(stdout) else ""
+        lines = [line for line in setup.splitlines() if line.strip()]
+        if lines:
+            self.log.info("Setup log of run %s:\n%s", self._job_id, "\n".join(lines))
 
     def job_finished(self, context: Any, job: dict[str, Any]) -> Any:
         return self._start_result

@@ -35,6 +35,8 @@ class DagRun:
     tries: dict[tuple[str, int], int]
     xcoms: dict[tuple[str, int, str], Any]
     database: bytes = field(repr=False)
+    #: (task_id, map_index, key) rows left in the task state store (Airflow 3.3)
+    state_store: list[tuple[str, int, str]] = field(default_factory=list)
 
     def state(self, task_id: str, map_index: int = -1) -> str:
         return self.states[(task_id, map_index)]
@@ -95,9 +97,19 @@ class Airflow:
                 (dag_id, run_id),
             ):
                 xcoms[(task_id, map_index, key)] = _decode(value)
+            tables = {name for (name,) in con.execute("SELECT name FROM sqlite_master")}
+            state_store = []
+            if "task_state_store" in tables:
+                state_store = list(
+                    con.execute(
+                        "SELECT task_id, map_index, key FROM task_state_store "
+                        "WHERE dag_id = ? AND run_id = ?",
+                        (dag_id, run_id),
+                    )
+                )
         finally:
             con.close()
-        return DagRun(output, returncode, states, tries, xcoms, db_path.read_bytes())
+        return DagRun(output, returncode, states, tries, xcoms, db_path.read_bytes(), state_store)
 
 
 def _decode(value: Any) -> Any:

@@ -62,6 +62,7 @@ def test_succeeding_job_gives_task_success_xcoms_and_output_in_the_log(
     assert f"hello from the Domino job {task_id}" in run.output
     result = run.xcom(task_id, "return_value")
     if task_id.startswith("run_ok"):
+        assert f"Setup log of run {job_id}" in run.output  # include_setup_log=True
         assert result["runId"] == job_id and "message" in result
     else:
         assert result["id"] == job_id and result["statuses"]["executionStatus"] == "Succeeded"
@@ -77,6 +78,16 @@ def test_failing_job_fails_the_task_naming_status_and_output(
     assert run.xcom(task_id, "job_status") == "Failed"
     assert f"Domino job {job_id} ended with status Failed" in run.output
     assert "the job is failing now" in run.output
+
+
+def test_ended_jobs_leave_nothing_in_the_task_state_store(
+    basic: dict[str, Any], retried: dict[str, Any], airflow: Airflow
+) -> None:
+    # so that clearing a finished task runs its job again instead of re-attaching to the old one
+    if airflow.version != "3":
+        pytest.skip("Airflow 2.10 has no task state store")
+    assert basic["run"].state_store == []
+    assert retried["run"].state_store == []
 
 
 def test_unknown_tier_fails_before_any_job_starts(
@@ -159,7 +170,7 @@ def retried(airflow: Airflow, domino_server: Any, job_project: Callable[[], str]
     return {"run": run, "titles": [job["title"] for job in jobs], "version": airflow.version}
 
 
-@pytest.mark.parametrize("task_id", ["reattach_running", "reattach_succeeded"])
+@pytest.mark.parametrize("task_id", ["reattach_running", "reattach_succeeded", "reattach_deferred"])
 def test_retry_reattaches_to_the_earlier_tries_job(retried: dict[str, Any], task_id: str) -> None:
     run: DagRun = retried["run"]
     assert run.state(task_id) == "success", run.output[-4000:]

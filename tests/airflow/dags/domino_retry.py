@@ -32,6 +32,15 @@ class LosesItsWorkerOnce(DominoJobOperator):
         return job
 
 
+class LosesItsWorkerAfterTheTrigger(DominoJobOperator):
+    """Deferrable: the first try dies when it resumes after the trigger fired."""
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
+        if context["ti"].try_number <= 1:
+            raise RuntimeError("simulated worker loss after the trigger fired")
+        return super().execute_complete(context, event)
+
+
 with DAG(
     "domino_retry",
     schedule=None,
@@ -48,3 +57,11 @@ with DAG(
             fail_after_job=after,
             poll_freq=1,
         )
+    LosesItsWorkerAfterTheTrigger(
+        task_id="reattach_deferred",
+        project=PROJECT,
+        command="short.py reattach_deferred",
+        title="reattach_deferred",
+        deferrable=True,
+        poll_freq=1,
+    )
