@@ -16,7 +16,7 @@ AIRFLOW2_VERSION ?= 2.10.5
 # Airflow 2.10 with the public client, for bench/airflow.py's comparison only.
 AIRFLOW2_PUBLIC_VENV ?= .venv-airflow2-public
 # Extras of this project installed (editable) into both Airflow venvs.
-AIRFLOW_EXTRAS ?= airflow
+AIRFLOW_EXTRAS ?= airflow,pipelines
 AIRFLOW_ENV := DOMINO_AIRFLOW3_PYTHON=$(CURDIR)/$(AIRFLOW3_VENV)/bin/python \
 	DOMINO_AIRFLOW2_PYTHON=$(CURDIR)/$(AIRFLOW2_VENV)/bin/python
 
@@ -87,6 +87,7 @@ bench: $(STAMP) $(PUBLIC_STAMP) airflow-venvs $(AIRFLOW2_PUBLIC_VENV)/.installed
 	$(BIN)/python bench/calls.py
 	$(BIN)/python bench/server_load.py
 	$(BIN)/python bench/server_load.py --subprocess
+	$(BIN)/python bench/pipeline.py
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/upload.py
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/wait_latency.py
 	$(BIN)/python bench/cli_start.py

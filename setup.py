@@ -13,6 +13,7 @@ VERSION = re.search(
 SERVER = ["fastapi>=0.110", "uvicorn>=0.29", "python-multipart>=0.0.9"]
 CLI: list[str] = ["click>=8.1"]
 AIRFLOW = ["apache-airflow>=2.10"]
+PIPELINES = ["pyyaml>=6", "pydantic>=2.6", "croniter>=2", "click>=8.1"]
 DEV = [
     "pytest>=8",
     "pytest-timeout>=2.3",
@@ -20,6 +21,7 @@ DEV = [
     "mypy>=1.10",
     "ruff>=0.5",
     "types-requests",
+    "types-PyYAML",
     "httpx>=0.27",
     # tests/e2e/test_install.py builds the wheel offline (--no-build-isolation)
     "setuptools>=68",
@@ -49,7 +51,8 @@ setup(
         "airflow": AIRFLOW,
         # domino.data_sources / domino.training_sets wrap this package, as in the public client
         "data": ["dominodatalab-data>=0.1.0"],
-        "dev": DEV + SERVER + CLI,
+        "pipelines": PIPELINES,
+        "dev": DEV + SERVER + CLI + PIPELINES,
     },
     entry_points={
         "console_scripts": [

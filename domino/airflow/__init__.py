@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from domino.airflow.links import DominoJobLink
     from domino.airflow.operators import DominoJobOperator, DominoOperator, DominoSparkOperator
     from domino.airflow.triggers import DominoJobTrigger
+    from domino.pipelines.airflow_dag import pipeline_dag
 
 __all__ = [
     "DominoHook",
@@ -28,6 +29,7 @@ __all__ = [
     "DominoJobTrigger",
     "DominoOperator",
     "DominoSparkOperator",
+    "pipeline_dag",
 ]
 
 _HOMES = {
@@ -37,6 +39,7 @@ _HOMES = {
     "DominoOperator": "domino.airflow.operators",
     "DominoSparkOperator": "domino.airflow.operators",
     "DominoJobTrigger": "domino.airflow.triggers",
+    "pipeline_dag": "domino.pipelines.airflow_dag",
 }
 
 
