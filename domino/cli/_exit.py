@@ -130,8 +130,21 @@ def exit_code_for(exc: BaseException) -> int:
             None if current.__suppress_context__ else current.__context__
         )
     if isinstance(exc, ex.DatasetUploadError):
-        return SERVER
+        return _upload_code(exc)
     return FAILED
+
+
+# What a status the server refused an upload request with says about the failure.
+_UPLOAD_STATUS = {400: USAGE, 401: AUTH, 403: AUTH, 404: NOT_FOUND, 409: USAGE, 422: USAGE}
+
+
+def _upload_code(exc: BaseException) -> int:
+    """A failed upload: judged by the status of the refused request behind it (a missing
+    target folder is bad input, not an unreachable server), else a server failure."""
+    status = getattr(exc.__cause__, "status", None)
+    if isinstance(status, int) and not isinstance(status, bool):
+        return _UPLOAD_STATUS.get(status, SERVER)
+    return SERVER
 
 
 def _is_click(exc: BaseException) -> bool:

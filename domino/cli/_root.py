@@ -78,7 +78,17 @@ class DominoGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.Abort as abort:
+            # click's prompts turn Ctrl-C and end of input into Abort ("Aborted!", exit 1);
+            # 1 is kept for failed jobs
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                click.echo("Interrupted.", err=True)
+                ctx.exit(_exit.INTERRUPTED)
+            if isinstance(abort.__context__, EOFError):
+                click.echo("Error: no input to answer the prompt (stdin is empty or closed)", err=True)
+                ctx.exit(_exit.USAGE)
+            raise
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)

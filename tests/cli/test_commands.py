@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -416,3 +417,54 @@ def test_the_log_handler_lives_only_as_long_as_the_command(domino_cli: Invoke) -
     domino_cli("version")
     domino_cli("--debug", "version")
     assert (list(log.handlers), log.level) == before
+
+
+def test_no_input_at_a_prompt_exits_2(domino_cli: Invoke) -> None:
+    # click turns end of input (and Ctrl-C) at a prompt into Abort: "Aborted!", exit 1, which
+    # the contract keeps for failed jobs
+    result = domino_cli("login", "--host", HOST, input="")
+    assert result.exit_code == 2, result.stderr
+    assert "no input" in result.stderr
+
+
+def test_ctrl_c_at_a_prompt_exits_130(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "domino", "login", "--host", "http://127.0.0.1:9"]
+    proc = subprocess.Popen(  # a session of its own: no terminal, so the prompt is on stderr
+        command,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        seen = b""
+        while b"API key:" not in seen:  # the prompt is up: the person presses Ctrl-C
+            byte = proc.stderr.read(1)
+            assert byte, seen
+            seen += byte
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, seen + rest
+    assert b"Interrupted" in rest and b"Traceback" not in rest
+    assert not (tmp_path / "domino").exists()
+
+
+@pytest.mark.parametrize("new_name", ["", "   "])
+def test_renaming_a_dataset_to_an_empty_name_is_refused_before_any_request(
+    domino_cli: Invoke, wire: requests_mock.Mocker, new_name: str
+) -> None:
+    # the library treats an empty name as "keep the name"; the command said "Renamed"
+    result = domino_cli("dataset", "rename", "features", new_name)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "Renamed" not in result.stdout + result.stderr
+    assert "NEW_NAME" in result.stderr
+    assert not [r for r in wire.request_history if r.method == "PATCH"]

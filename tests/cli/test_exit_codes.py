@@ -61,6 +61,22 @@ def test_a_wrapped_error_is_judged_by_its_cause() -> None:
     assert exit_code_for(ex.DatasetUploadError("End failed")) == 6
 
 
+@pytest.mark.parametrize(("status", "code"), [(400, 2), (403, 4), (404, 5), (503, 6), (None, 6)])
+def test_an_upload_refused_by_the_server_is_judged_by_the_status(
+    status: int | None, code: int
+) -> None:
+    from domino._upload._wire import ChunkRejected
+
+    try:
+        try:
+            raise ChunkRejected("End refused", status=status, server_message="no such folder")
+        except ChunkRejected as cause:
+            raise ex.DatasetUploadError("target_relative_path 'raw' was refused") from cause
+    except ex.DatasetUploadError as error:
+        assert exit_code_for(error) == code
+        assert code != 2 or "reachable" not in describe(error)
+
+
 def test_click_exceptions_keep_their_own_code() -> None:
     class Custom(click.ClickException):
         exit_code = 5
