@@ -86,6 +86,17 @@ def nonempty(value: Any, name: str) -> str:
     return value
 
 
+def given_id(value: Any, name: str) -> Any:
+    """``value`` unless it is ``None`` or a blank string (:class:`InvalidArgumentError`).
+
+    An empty id turns an item's URL into its collection's (``/v4/jobs/`` is the job list);
+    the public client sent it anyway.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidArgumentError(f"{name} must be a non-empty id, got {value!r}")
+    return value
+
+
 def enum_value(value: Any, enum_type: Any, name: str) -> str:
     """The wire value of an enum member, its name (``"PROJECT"``) or its value (``"Project"``)."""
     if isinstance(value, enum_type):

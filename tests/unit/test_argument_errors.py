@@ -54,6 +54,24 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         lambda d: d.runs_start_blocking(["main.py"], poll_freq="5"),
         "poll_freq='5'",
     ),
+    # an empty id made the public client's URL the collection's (GET /v4/jobs/ is the job list,
+    # /runs/ a 405): refused here, naming the argument
+    "job_status('')": (lambda d: d.job_status(""), "job_id"),
+    "job_status(None)": (lambda d: d.job_status(None), "job_id"),
+    "job_stop(' ')": (lambda d: d.job_stop(" "), "job_id"),
+    "job_restart('')": (lambda d: d.job_restart(""), "job_id"),
+    "job_runtime_execution_details('')": (
+        lambda d: d.job_runtime_execution_details(""),
+        "job_id",
+    ),
+    "runs_status('')": (lambda d: d.runs_status(""), "run_id"),
+    "runs_stdout('')": (lambda d: d.runs_stdout(""), "run_id"),
+    "get_run_log(None)": (lambda d: d.get_run_log(None), "run_id"),
+    "datasets_details('')": (lambda d: d.datasets_details(""), "dataset_id"),
+    "datasets_update_details('')": (
+        lambda d: d.datasets_update_details("", dataset_name="x"),
+        "dataset_id",
+    ),
 }
 
 
