@@ -72,6 +72,17 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         lambda d: d.datasets_update_details("", dataset_name="x"),
         "dataset_id",
     ),
+    # JSON has no NaN: requests raised its own InvalidJSONError from inside the call
+    "log_metric with a NaN value": (
+        lambda d: d.custom_metrics_client().log_metric("m1", "acc", float("nan"), "2024-01-01"),
+        "nan",
+    ),
+    "trigger_alert with an infinite limit": (
+        lambda d: d.custom_metrics_client().trigger_alert(
+            "m1", "acc", 0.5, condition="lessThan", upper_limit=float("inf")
+        ),
+        "upper_limit",
+    ),
 }
 
 
