@@ -85,7 +85,9 @@ class DominoGroup(click.Group):
                 click.echo("Interrupted.", err=True)
                 ctx.exit(_exit.INTERRUPTED)
             if isinstance(abort.__context__, EOFError):
-                click.echo("Error: no input to answer the prompt (stdin is empty or closed)", err=True)
+                click.echo(
+                    "Error: no input to answer the prompt (stdin is empty or closed)", err=True
+                )
                 ctx.exit(_exit.USAGE)
             raise
         except (click.exceptions.Exit, click.ClickException):
