@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from server_support import Api, Project
+from server_support import Api, Project, unique
+
+from domino.testing import LocalServer
 
 ZERO = "0" * 24
 
@@ -144,3 +146,42 @@ def test_archive_refuses_a_project_with_running_work(api: Api, project: Project)
         assert response.status_code == 400 and "running" in response.json()["message"]
     finally:
         project.stop(job)
+
+
+def test_someone_elses_private_environment_cannot_be_used(
+    server: LocalServer, other_user: tuple[str, Api]
+) -> None:
+    # its GET is a 404; starting a job, a model or an app with its id was accepted
+    _, bob = other_user
+    env = bob.ok(
+        "POST",
+        "/api/environments/beta/environments",
+        json={"name": "bob-only", "visibility": "Private", "image": "python:3.12"},
+    )
+    carol_name = unique("carol")
+    carol = Api(server.url, server.headers(server.add_user(carol_name)))
+    project = Project(carol, server.create_project(owner=carol_name))
+    project.upload("m.py", "def f(x):\n    return x\n")
+    attempts = {
+        "job": ("/v4/jobs/start", {"projectId": project.id, "commandToRun": "true"}),
+        "model": ("/v1/models", {"projectId": project.id, "name": "m", "file": "m.py"}),
+    }
+    for what, (path, body) in attempts.items():
+        response = carol.post(path, json={**body, "function": "f", "environmentId": env["id"]})
+        assert response.status_code == 400, (what, response.text)
+        assert "unknown environment" in response.json()["message"], what
+    app = carol.ok(
+        "POST",
+        "/v4/modelProducts",
+        json={"modelProductType": "APP", "name": "a", "projectId": project.id},
+    )
+    started = carol.post(f"/v4/modelProducts/{app['id']}/start", json={"environmentId": env["id"]})
+    assert started.status_code == 400, started.text
+    assert carol.ok("GET", f"/v4/jobs?projectId={project.id}")["totalCount"] == 0
+    # its owner still can
+    bob_project = Project(bob, server.create_project(owner=other_user[0]))
+    bob_project.api.ok(
+        "POST",
+        "/v4/jobs/start",
+        json={"projectId": bob_project.id, "commandToRun": "true", "environmentId": env["id"]},
+    )
