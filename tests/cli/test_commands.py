@@ -468,3 +468,13 @@ def test_renaming_a_dataset_to_an_empty_name_is_refused_before_any_request(
     assert "Renamed" not in result.stdout + result.stderr
     assert "NEW_NAME" in result.stderr
     assert not [r for r in wire.request_history if r.method == "PATCH"]
+
+
+@pytest.mark.parametrize("name", ["", "alice/churn"])
+def test_project_create_refuses_a_name_that_is_not_one(
+    domino_cli: Invoke, wire: requests_mock.Mocker, name: str
+) -> None:
+    result = domino_cli("project", "create", name)
+    assert result.exit_code == 2, result.stderr
+    assert "'_/" not in result.stderr and "NAME" in result.stderr
+    assert not [r for r in wire.request_history if r.method == "POST"]
