@@ -83,6 +83,22 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         ),
         "upper_limit",
     ),
+    # list("abc") sent ["a", "b", "c"]: a lone string where a list belongs is refused
+    "create_environment with tags as a string": (
+        lambda d: d.create_environment("e", "Private", base_image="i", tags="gpu"),
+        "tags",
+    ),
+    "create_environment_revision with a dict of variables": (
+        lambda d: d.create_environment_revision(
+            "e" * 24, base_image="i", environment_variables={"A": "1"}
+        ),
+        "environment_variables",
+    ),
+    "model_publish with files_to_exclude as a string": (
+        lambda d: d.model_publish("m.py", "f", None, "m", "d", files_to_exclude="data.csv"),
+        "files_to_exclude",
+    ),
+    "billing_tags_create(None)": (lambda d: d.billing_tags_create(None), "tags_list"),
 }
 
 
