@@ -185,3 +185,23 @@ def test_someone_elses_private_environment_cannot_be_used(
         "/v4/jobs/start",
         json={"projectId": bob_project.id, "commandToRun": "true", "environmentId": env["id"]},
     )
+
+
+def test_archiving_a_project_leaves_no_budget_or_upload_session_behind(
+    server: LocalServer, api: Api, project: Project
+) -> None:
+    api.ok(
+        "POST",
+        "/v4/cost/budgets/overrides",
+        json={"budgetLabel": "Project", "labelId": project.id, "limit": 5},
+    )
+    dataset = api.ok("POST", "/dataset", json={"projectId": project.id, "datasetName": "d"})
+    key = api.post(
+        f"/v4/datasetrw/datasets/{dataset['datasetId']}/snapshot/file/start", json={}
+    ).json()
+    api.ok("DELETE", f"/v4/projects/{project.id}")
+    overrides = api.ok("GET", "/v4/cost/budgets/overrides")
+    assert not [o for o in overrides if o["labelId"] == project.id]  # was listed for ever
+    # the session of a dataset that is gone is gone too (it was kept, pointing at nothing)
+    store = server.app.state.store
+    assert store.query("SELECT * FROM upload_sessions WHERE key = ?", (key,)) == []
