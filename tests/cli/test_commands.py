@@ -303,6 +303,18 @@ def test_job_list_is_a_table_for_people_and_the_answer_with_json(
     assert query["page_size"] == ["20"] and query["projectId"] == [PROJECT_ID]
 
 
+def test_a_table_row_stays_one_line_and_sends_no_control_characters(
+    domino_cli: Invoke, wire: requests_mock.Mocker
+) -> None:
+    multi_line = job("Succeeded", command="python -c 'import x\nx.run()'")
+    multi_line["title"] = "nightly \x1b]0;owned\x07"  # an escape sequence for the terminal
+    wire.get(f"{HOST}/v4/jobs", json={"jobs": [multi_line], "totalCount": 1})
+    table = domino_cli("job", "list").stdout.splitlines()
+    assert len(table) == 2, table
+    assert "\x1b" not in table[1] and "\\x1b]0;owned\\x07" in table[1]
+    assert "import x\\nx.run()" in table[1]
+
+
 def test_job_status_text_and_json(domino_cli: Invoke, wire: requests_mock.Mocker) -> None:
     wire.get(JOB, json=job("Running"))
     text = domino_cli("job", "status", JOB_ID).stdout
