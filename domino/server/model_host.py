@@ -73,7 +73,7 @@ def main():
             say("model request: " + fmt % args)
 
         def answer(self, status, payload):
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload, allow_nan=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -93,10 +93,17 @@ def main():
             started = time.monotonic()
             try:
                 result = call(function, body)
-                json.dumps(result)
             except Exception as exc:
                 traceback.print_exc()
                 return self.answer(500, {"error": f"{type(exc).__name__}: {exc}"})
+            try:
+                json.dumps(result, allow_nan=False)
+            except (TypeError, ValueError, RecursionError) as exc:
+                problem = str(exc)
+                if isinstance(exc, ValueError) and "JSON compliant" in problem:
+                    problem = "it holds NaN or Infinity, which JSON cannot carry (use None)"
+                say(f"the result is not JSON: {problem}")
+                return self.answer(500, {"error": f"the function's result is not JSON: {problem}"})
             elapsed = (time.monotonic() - started) * 1000
             self.answer(
                 200,

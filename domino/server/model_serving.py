@@ -184,6 +184,10 @@ class ModelProcesses:
         finally:
             conn.close()
         try:
-            return response.status, json.loads(raw)
+            return response.status, json.loads(raw, parse_constant=_no_constant)
         except ValueError:
             raise ModelUnavailable("the model's answer was not JSON") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # it could not be given back to the caller

@@ -78,6 +78,18 @@ def test_model_errors_are_answered_not_hidden(
         client.model_publish("model.py", "predict", "0" * 24, "m", "")
 
 
+def test_a_model_answering_nan_is_told_why_not_a_bare_500(
+    client: domino.Domino, upload: Callable[[str, str], None], domino_server: Any
+) -> None:
+    # NaN is a common prediction; JSON cannot carry it ("internal server error" before)
+    upload("nan_model.py", "def predict(x):\n    return {'score': float('nan')}\n")
+    model_id = client.model_publish("nan_model.py", "predict", None, "nan", "")["data"]["_id"]
+    answer = predict(domino_server, model_id, {"data": {"x": 1}})
+    assert answer.status_code == 500, answer.text
+    message = answer.json()["message"]
+    assert "NaN" in message and "internal server error" not in message
+
+
 def test_export_is_recorded_and_says_no_image_was_built(
     client: domino.Domino, upload: Callable[[str, str], None]
 ) -> None:
