@@ -11,6 +11,7 @@ code   meaning
 5      not found (project, job, dataset, file, user, hardware tier, environment, commit)
 6      server or network failure after retries (5xx, 429, connection lost, odd answers)
 130    interrupted (Ctrl-C)
+141    stdout closed by its reader (``| head``), as for a tool stopped by SIGPIPE
 =====  ==========================================================
 
 :func:`exit_code_for` is shared with the ``domino pipeline`` commands. It needs no click.
@@ -24,6 +25,7 @@ from domino import exceptions as ex
 
 __all__ = [
     "AUTH",
+    "BROKEN_PIPE",
     "FAILED",
     "INTERRUPTED",
     "NOT_FOUND",
@@ -42,6 +44,8 @@ AUTH = 4
 NOT_FOUND = 5
 SERVER = 6
 INTERRUPTED = 130
+#: stdout was closed by its reader (``| head``): what a tool killed by SIGPIPE reports
+BROKEN_PIPE = 141
 
 # First match wins: the order puts specific classes before the builtins they also subclass
 # (TokenFileNotFoundError is a FileNotFoundError, InvalidResponseError a ValueError, ...).

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
+import sys
 from typing import Any
 
 import click
@@ -95,6 +97,12 @@ class DominoGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(_exit.INTERRUPTED)
+        except BrokenPipeError:
+            # the reader went away (`domino files download big -  | head`): stop quietly, as
+            # a tool killed by SIGPIPE does, without a flush error at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(_exit.BROKEN_PIPE)
         except Exception as exc:
             state = ctx.find_object(CliState)
             ctx.exit(_errors.report(exc, debug=bool(state and state.debug)))
