@@ -94,3 +94,10 @@ def test_messages_are_one_line_and_say_what_to_do() -> None:
     assert "pass --host URL" in describe(ex.MissingHostError("Host must be supplied"))
     assert "`domino tiers`" in describe(ex.HardwareTierNotFoundException("GPU not found"))
     assert describe(RuntimeError("")) == "RuntimeError"
+
+
+def test_the_command_line_state_never_shows_the_api_key() -> None:
+    from domino.cli._context import CliState
+
+    state = CliState(project="alice/churn", api_key="cli-secret-key-123")
+    assert "cli-secret-key-123" not in repr(state) and "alice/churn" in repr(state)
