@@ -205,3 +205,9 @@ def test_archiving_a_project_leaves_no_budget_or_upload_session_behind(
     # the session of a dataset that is gone is gone too (it was kept, pointing at nothing)
     store = server.app.state.store
     assert store.query("SELECT * FROM upload_sessions WHERE key = ?", (key,)) == []
+
+
+def test_a_too_long_billing_tag_says_so(api: Api) -> None:
+    response = api.post("/v4/cost/billingtags", json={"billingTags": ["t" * 201]})
+    assert response.status_code == 400
+    assert "at most 200 characters, got 201" in response.json()["message"]  # was "non-empty"
