@@ -94,6 +94,9 @@ def test_messages_are_one_line_and_say_what_to_do() -> None:
     assert "pass --host URL" in describe(ex.MissingHostError("Host must be supplied"))
     assert "`domino tiers`" in describe(ex.HardwareTierNotFoundException("GPU not found"))
     assert describe(RuntimeError("")) == "RuntimeError"
+    # a bad DOMINO_* value is not a command-line option: --help does not list it
+    setting = describe(ex.InvalidSettingError("DOMINO_REQUEST_DEADLINE='abc' is not a number"))
+    assert "--help" not in setting and "Environment variables" in setting
 
 
 def test_the_command_line_state_never_shows_the_api_key() -> None:
