@@ -489,3 +489,14 @@ def test_project_create_refuses_a_name_that_is_not_one(
     assert result.exit_code == 2, result.stderr
     assert "'_/" not in result.stderr and "NAME" in result.stderr
     assert not [r for r in wire.request_history if r.method == "POST"]
+
+
+@pytest.mark.parametrize("family", ["job run", "run start"])
+@pytest.mark.parametrize("flag", [["--follow"], ["--timeout", "60"], ["--stop-on-interrupt"]])
+def test_waiting_options_with_no_wait_are_refused_before_anything_starts(
+    domino_cli: Invoke, wire: requests_mock.Mocker, family: str, flag: list[str]
+) -> None:
+    result = domino_cli(*family.split(), "--no-wait", *flag, "train.py")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert flag[0] in result.stderr and "--no-wait" in result.stderr
+    assert not [r for r in wire.request_history if r.method == "POST"]
