@@ -86,6 +86,42 @@ def nonempty(value: Any, name: str) -> str:
     return value
 
 
+def given_id(value: Any, name: str) -> Any:
+    """``value`` unless it is ``None`` or a blank string (:class:`InvalidArgumentError`).
+
+    An empty id turns an item's URL into its collection's (``/v4/jobs/`` is the job list);
+    the public client sent it anyway.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise InvalidArgumentError(f"{name} must be a non-empty id, got {value!r}")
+    return value
+
+
+def as_list(value: Any, name: str, item: type | tuple[type, ...]) -> list[Any]:
+    """``value`` (``None`` or any iterable of ``item``) as a list, else
+    :class:`InvalidArgumentError` naming it. A lone string is refused: ``list("a.py")`` would
+    send its characters (the public client did, for ``tags`` and ``files_to_exclude``)."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)):
+        raise InvalidArgumentError(f"{name} must be a list, got {value!r}")
+    try:
+        items = list(value)
+    except TypeError:
+        raise InvalidArgumentError(f"{name} must be a list, got {value!r}") from None
+    for entry in items:
+        if not isinstance(entry, item):
+            raise InvalidArgumentError(f"{name} must hold only {_kind(item)}, got {entry!r}")
+    return items
+
+
+def _kind(item: type | tuple[type, ...]) -> str:
+    types = item if isinstance(item, tuple) else (item,)
+    return " or ".join(
+        {"str": "strings", "dict": "dicts"}.get(t.__name__, t.__name__) for t in types
+    )
+
+
 def enum_value(value: Any, enum_type: Any, name: str) -> str:
     """The wire value of an enum member, its name (``"PROJECT"``) or its value (``"Project"``)."""
     if isinstance(value, enum_type):

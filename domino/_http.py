@@ -20,24 +20,28 @@ What every request gets:
 from __future__ import annotations
 
 import contextvars
-import json as _json
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from html.parser import HTMLParser
 from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError, ResponseError
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout as _Urllib3Timeout
 
 from domino import _config
+from domino._http_messages import (
+    describe_transport,
+    redact,
+    safe_url,
+    server_message,
+    short_error,
+)
 from domino._version import __version__
 from domino.exceptions import (
     DominoConnectionError,
@@ -58,7 +62,6 @@ _VERB_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 USER_AGENT = f"dominodatalab/{__version__}"
 
-_MAX_MESSAGE = 500
 
 # Per-call override of "may this request be repeated?", read by _DominoRetry. A context
 # variable (not adapter state) because upload threads share one adapter.
@@ -229,7 +232,7 @@ class _DominoRetry(Retry):
             seconds,
             len(self.history),
             len(self.history) + self.total if isinstance(self.total, int) else "?",
-            (last.status or _short_error(last.error)) if last else "?",
+            (last.status or short_error(last.error)) if last else "?",
             left,
         )
         if seconds > 0:
@@ -250,93 +253,6 @@ class _Session(requests.Session):
         ):
             del headers["X-Domino-Api-Key"]
         super().rebuild_auth(prepared_request, response)
-
-
-class _HTMLText(HTMLParser):
-    """Collects the visible text of an HTML error page."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head") and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def _html_to_text(html: str) -> str:
-    parser = _HTMLText()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:  # a malformed page must not hide the HTTP error itself
-        return " ".join(html.split())
-    return " ".join(" ".join(parser.parts).split())
-
-
-def _json_message(body: Any) -> str | None:
-    if isinstance(body, str):
-        return body
-    if isinstance(body, dict):
-        for key in ("message", "error", "detail", "errorMessage", "errors"):
-            if key in body and body[key] not in (None, "", [], {}):
-                value = body[key]
-                if isinstance(value, str):
-                    return value
-                if isinstance(value, dict):
-                    nested = _json_message(value)
-                    if nested:
-                        return nested
-                return _json.dumps(value, separators=(",", ":"), default=str)
-        return _json.dumps(body, separators=(",", ":"), default=str)
-    if isinstance(body, list) and body:
-        return _json.dumps(body, separators=(",", ":"), default=str)
-    return None
-
-
-def server_message(response: requests.Response) -> str:
-    """The server's explanation of an error response, as one short line of text."""
-    try:
-        text = response.text
-    except Exception:
-        return ""
-    text = text.strip()
-    if not text:
-        return ""
-    content_type = response.headers.get("Content-Type", "").lower()
-    message: str | None = None
-    if "json" in content_type or text[:1] in '{["':
-        try:
-            message = _json_message(_json.loads(text))
-        except ValueError:
-            message = None
-    if message is None:
-        if "html" in content_type or text[:1] == "<":
-            message = _html_to_text(text)
-        else:
-            message = " ".join(text.split())
-    if len(message) > _MAX_MESSAGE:
-        message = message[: _MAX_MESSAGE - 3] + "..."
-    return message
-
-
-def redact(text: str, auth: Any) -> str:
-    """``text`` with every secret ``auth`` holds (see ``DominoAuth.secrets``) replaced."""
-    secrets = getattr(auth, "secrets", None)
-    if callable(secrets):
-        for secret in secrets():
-            if secret and secret in text:
-                text = text.replace(secret, "<redacted>")
-    return text
 
 
 def _normalize_timeout(timeout: Timeout | None, environ: Mapping[str, str] | None) -> Any:
@@ -539,7 +455,7 @@ class HttpClient:
             content_type = response.headers.get("Content-Type", "unknown")
             snippet = self._redact(server_message(response))[:200]
             raise InvalidResponseError(
-                f"{method.upper()} {_safe_url(response.url)} returned {response.status_code} "
+                f"{method.upper()} {safe_url(response.url)} returned {response.status_code} "
                 f"with a body that is not JSON (Content-Type: {content_type}): {snippet}",
                 response=response,
                 request=response.request,
@@ -549,7 +465,7 @@ class HttpClient:
 
     def _status_error(self, method: str, response: requests.Response) -> Exception:
         status = response.status_code
-        url = _safe_url(response.url)
+        url = safe_url(response.url)
         message = self._redact(server_message(response))
         summary = f"{method} {url} returned {status}"
         summary += f": {message}" if message else f" {response.reason or ''}".rstrip()
@@ -581,7 +497,7 @@ class HttpClient:
         elif exc.args and isinstance(exc.args[0], BaseException):
             reason = exc.args[0]
         tries = _tries(call, self.max_retries)
-        url = _safe_url(url)
+        url = safe_url(url)
         if isinstance(exc, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
             if call is not None and _stopped_by_deadline(call):
                 return DominoTimeoutError(
@@ -596,7 +512,7 @@ class HttpClient:
             )
         if isinstance(exc, requests.ConnectionError):
             return DominoConnectionError(
-                f"{method} {url} failed{tries}: {_describe(reason)}", request=exc.request
+                f"{method} {url} failed{tries}: {describe_transport(reason)}", request=exc.request
             )
         return exc
 
@@ -620,53 +536,6 @@ def _tries(call: _Call | None, max_retries: int) -> str:
 def _stopped_by_deadline(call: _Call) -> bool:
     """Whether the call's deadline (not its retry count) ended it."""
     return call.budget is not None and (call.out_of_time or call.remaining() < _MIN_ATTEMPT)
-
-
-def _short_error(error: Any) -> str:
-    text = type(error).__name__ if error is not None else "?"
-    return text if text not in ("ProtocolError",) else str(error)[:120]
-
-
-def _describe(reason: BaseException) -> str:
-    text = str(reason)
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        return (
-            "the server's TLS certificate could not be verified (point REQUESTS_CA_BUNDLE at "
-            "your CA bundle, or set DOMINO_VERIFY_CERTIFICATE=false if you trust the network)"
-        )
-    if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
-        return "the server does not speak TLS on this port (use an http:// host?)"
-    if isinstance(reason, NewConnectionError) or "Failed to establish" in text:
-        if "refused" in text.lower():
-            return "connection refused (is the server running and the host/port right?)"
-        if "Name or service not known" in text or "nodename nor servname" in text:
-            return "host name could not be resolved"
-        return "could not connect: " + text.split(": ", 1)[-1]
-    if "RemoteDisconnected" in text or "Connection aborted" in text:
-        return "the server closed the connection without answering"
-    if "ConnectTimeout" in type(reason).__name__ or "timed out" in text.lower():
-        return "timed out while connecting"
-    return text
-
-
-def _safe_url(url: str | None) -> str:
-    """``url`` as shown in messages: no userinfo, and no ``//`` inside the path.
-
-    The public client's wire format puts ``//`` in some paths (``files_list``'s default path,
-    leading-slash file paths) and the request keeps it; a message shows the path a person
-    would write.
-    """
-    if not url:
-        return ""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    # API keys travel in headers, so URLs carry no secret; drop any userinfo just in case.
-    if "@" in parts.netloc:
-        parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
-    if "//" in parts.path:
-        parts = parts._replace(path=re.sub("/{2,}", "/", parts.path))
-    return urlunsplit(parts)
 
 
 @contextmanager

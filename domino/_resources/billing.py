@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from domino._base import ClientBase, enum_value, nonempty
+from domino._base import ClientBase, as_list, enum_value, nonempty
 from domino.domino_enums import BillingTagSettingMode
 from domino.exceptions import InvalidArgumentError
 
@@ -33,10 +33,14 @@ class BillingTagsMixin(ClientBase):
 
             domino.billing_tags_create(["team-a", "team-b"])
         """
-        self.requires_at_least(MIN_BILLING_TAGS)
-        names = [tags_list] if isinstance(tags_list, str) else list(tags_list)
+        if tags_list is None:
+            raise InvalidArgumentError("tags_list must be a list of billing tag names, got None")
+        names = (
+            [tags_list] if isinstance(tags_list, str) else as_list(tags_list, "tags_list", object)
+        )
         for name in names:
             nonempty(name, "billing tag name")
+        self.requires_at_least(MIN_BILLING_TAGS)
         answer: dict[str, Any] = self._json_text(
             "POST", self._routes.billing_tags(), {"billingTags": names}
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import math
 import numbers
 from typing import Any
 
@@ -29,6 +30,8 @@ MIN_CUSTOM_METRICS = "5.3.1"
 def _number(value: Any, name: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidArgumentError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):  # JSON has no NaN or infinity
+        raise InvalidArgumentError(f"{name} must be a finite number, got {value!r}")
     return value
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from domino import exceptions
-from domino._base import ClientBase, require
+from domino._base import ClientBase, given_id, require
 from domino._types import DatasetSummary
 
 __all__ = ["DatasetsMixin"]
@@ -38,7 +38,9 @@ class DatasetsMixin(ClientBase):
 
     def datasets_details(self, dataset_id: str) -> dict[str, Any]:
         """One dataset (``datasetName``, ``description``, ``projectId``, ``created`` ...)."""
-        details: dict[str, Any] = self._get(self._routes.dataset(dataset_id))
+        details: dict[str, Any] = self._get(
+            self._routes.dataset(given_id(dataset_id, "dataset_id"))
+        )
         return details
 
     def _require_unique_name(self, dataset_name: str) -> None:
@@ -73,6 +75,7 @@ class DatasetsMixin(ClientBase):
         dataset_description: str | None = None,
     ) -> dict[str, Any]:
         """Rename and/or re-describe a dataset; returns its details afterwards."""
+        given_id(dataset_id, "dataset_id")
         body: dict[str, str] = {}
         if dataset_name:
             self._require_unique_name(dataset_name)

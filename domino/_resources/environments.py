@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domino import exceptions
-from domino._base import ClientBase, expect_dict, nonempty, require
+from domino._base import ClientBase, as_list, expect_dict, nonempty, require
 
 __all__ = ["EnvironmentsMixin"]
 
@@ -55,7 +55,7 @@ class EnvironmentsMixin(ClientBase):
     ) -> dict[str, Any]:
         return {
             "dockerfileInstructions": dockerfile_instructions,
-            "environmentVariables": list(environment_variables or []),
+            "environmentVariables": as_list(environment_variables, "environment_variables", dict),
             "image": image,
             "postRunScript": post_run_script,
             "postSetupScript": post_setup_script,
@@ -63,10 +63,10 @@ class EnvironmentsMixin(ClientBase):
             "preSetupScript": pre_setup_script,
             "skipCache": skip_cache,
             "summary": summary,
-            "supportedClusters": list(supported_clusters or []),
-            "tags": list(tags or []),
+            "supportedClusters": as_list(supported_clusters, "supported_clusters", str),
+            "tags": as_list(tags, "tags", str),
             "useVpn": use_vpn,
-            "workspaceTools": list(workspace_tools or []),
+            "workspaceTools": as_list(workspace_tools, "workspace_tools", dict),
         }
 
     def create_environment(

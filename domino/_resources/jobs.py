@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from domino._base import expect_dict, require
+from domino._base import expect_dict, given_id, require
 from domino._compat import renamed_kwargs
 from domino._resources.runs import TERMINAL_STATUSES, RunsMixin
 from domino._types import HardwareTierEntry, Job
@@ -184,6 +184,7 @@ class JobsMixin(RunsMixin):
 
     def job_stop(self, job_id: str, commit_results: bool = True) -> requests.Response:
         """Stop a job (or v1 run: they share ids); returns the raw response."""
+        given_id(job_id, "job_id")
         body = {"projectId": self.project_id, "jobId": job_id, "commitResults": commit_results}
         return self._http.post(self._routes.job_stop(), json=body)
 
@@ -197,7 +198,7 @@ class JobsMixin(RunsMixin):
 
     def job_status(self, job_id: str) -> Job:
         """The v4 Job object (``statuses.executionStatus``, ``statuses.isCompleted`` ...)."""
-        status: Job = self._get(self._routes.job(job_id))
+        status: Job = self._get(self._routes.job(given_id(job_id, "job_id")))
         return status
 
     def jobs_list(
@@ -237,6 +238,7 @@ class JobsMixin(RunsMixin):
         Unlike the public client this also sends ``projectId``, which Domino's v4 schema marks
         as required for this endpoint.
         """
+        given_id(job_id, "job_id")
         body = {
             "projectId": self.project_id,
             "jobId": job_id,
@@ -246,7 +248,8 @@ class JobsMixin(RunsMixin):
 
     def job_runtime_execution_details(self, job_id: str) -> dict[str, Any]:
         """Hardware tier and environment a job actually ran with."""
-        details: dict[str, Any] = self._get(self._routes.job_runtime_execution_details(job_id))
+        route = self._routes.job_runtime_execution_details(given_id(job_id, "job_id"))
+        details: dict[str, Any] = self._get(route)
         return details
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from domino._base import ClientBase, nonempty
+from domino._base import ClientBase, as_list, nonempty
 from domino._compat import renamed_kwargs
 
 __all__ = ["ModelsMixin"]
@@ -46,13 +46,14 @@ class ModelsMixin(ClientBase):
         """
         nonempty(file, "file")
         nonempty(function, "function")
+        excluded = as_list(files_to_exclude, "files_to_exclude", str)
         body = {
             "name": name,
             "description": description,
             "projectId": self.project_id,
             "file": file,
             "function": function,
-            "excludeFiles": list(files_to_exclude or []),
+            "excludeFiles": excluded,
             "environmentId": environment_id,
         }
         return self._http.json("POST", self._routes.models(), json=body)
@@ -75,12 +76,13 @@ class ModelsMixin(ClientBase):
         nonempty(model_id, "model_id")
         nonempty(file, "file")
         nonempty(function, "function")
+        excluded = as_list(files_to_exclude, "files_to_exclude", str)
         body = {
             "description": description,
             "projectId": self.project_id,
             "file": file,
             "function": function,
-            "excludeFiles": list(files_to_exclude or []),
+            "excludeFiles": excluded,
             "environmentId": environment_id,
         }
         return self._http.json("POST", self._routes.model_versions(model_id), json=body)

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 import requests
 
 from domino import _output, exceptions
-from domino._base import ClientBase, expect_dict, require
+from domino._base import ClientBase, expect_dict, given_id, require
 from domino._compat import renamed_kwargs
 from domino._types import Run, RunStartResult
 
@@ -76,7 +76,7 @@ class RunsMixin(ClientBase):
     @renamed_kwargs(runId="run_id")
     def runs_status(self, run_id: str) -> Run:
         """One run (``GET /v1/projects/{owner}/{project}/runs/{id}``)."""
-        result: Run = self._get(self._routes.run(run_id))
+        result: Run = self._get(self._routes.run(given_id(run_id, "run_id")))
         return result
 
     def get_run_info(self, run_id: str) -> dict[str, Any] | None:
@@ -165,7 +165,7 @@ class RunsMixin(ClientBase):
         )
 
     def _run_logs(self, run_id: str) -> dict[str, Any]:
-        path = self._routes.run_stdout(run_id)
+        path = self._routes.run_stdout(given_id(run_id, "run_id"))
         return expect_dict(self._get(path), f"GET {path}")
 
     def _raw_stdout(self, run_id: str) -> str:

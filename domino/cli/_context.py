@@ -28,7 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class CliState:
     project: str | None = None
     host: str | None = None
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # a secret: never in a repr
     token_file: str | None = None
     profile: str | None = None
     json: bool = False

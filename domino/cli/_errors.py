@@ -25,6 +25,7 @@ _TYPE_HINTS: tuple[tuple[type[BaseException], str], ...] = (
     (ex.ForbiddenError, "these credentials may not do this; ask the project owner for access"),
     (ex.ReloginRequiredException, "log in to Domino again (the temporary credentials expired)"),
     (ex.InvalidProjectError, "give the project as --project owner/name (or set DOMINO_PROJECT)"),
+    (ex.InvalidSettingError, "fix or unset that setting (README: Environment variables)"),
     (ex.ProjectNotFoundException, "check --project owner/name (`domino project ls` lists yours)"),
     (ex.HardwareTierNotFoundException, "`domino tiers` lists the project's hardware tiers"),
     (ex.EnvironmentNotFoundException, "`domino env ls` lists the usable environments"),

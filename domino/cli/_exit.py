@@ -11,6 +11,7 @@ code   meaning
 5      not found (project, job, dataset, file, user, hardware tier, environment, commit)
 6      server or network failure after retries (5xx, 429, connection lost, odd answers)
 130    interrupted (Ctrl-C)
+141    stdout closed by its reader (``| head``), as for a tool stopped by SIGPIPE
 =====  ==========================================================
 
 :func:`exit_code_for` is shared with the ``domino pipeline`` commands. It needs no click.
@@ -24,6 +25,7 @@ from domino import exceptions as ex
 
 __all__ = [
     "AUTH",
+    "BROKEN_PIPE",
     "FAILED",
     "INTERRUPTED",
     "NOT_FOUND",
@@ -42,6 +44,8 @@ AUTH = 4
 NOT_FOUND = 5
 SERVER = 6
 INTERRUPTED = 130
+#: stdout was closed by its reader (``| head``): what a tool killed by SIGPIPE reports
+BROKEN_PIPE = 141
 
 # First match wins: the order puts specific classes before the builtins they also subclass
 # (TokenFileNotFoundError is a FileNotFoundError, InvalidResponseError a ValueError, ...).
@@ -130,8 +134,21 @@ def exit_code_for(exc: BaseException) -> int:
             None if current.__suppress_context__ else current.__context__
         )
     if isinstance(exc, ex.DatasetUploadError):
-        return SERVER
+        return _upload_code(exc)
     return FAILED
+
+
+# What a status the server refused an upload request with says about the failure.
+_UPLOAD_STATUS = {400: USAGE, 401: AUTH, 403: AUTH, 404: NOT_FOUND, 409: USAGE, 422: USAGE}
+
+
+def _upload_code(exc: BaseException) -> int:
+    """A failed upload: judged by the status of the refused request behind it (a missing
+    target folder is bad input, not an unreachable server), else a server failure."""
+    status = getattr(exc.__cause__, "status", None)
+    if isinstance(status, int) and not isinstance(status, bool):
+        return _UPLOAD_STATUS.get(status, SERVER)
+    return SERVER
 
 
 def _is_click(exc: BaseException) -> bool:

@@ -42,7 +42,16 @@ class Column:
             value = self._get(row)
         else:
             value = dig(row, self._get)
-        return "" if value is None else str(value)
+        return "" if value is None else printable(str(value))
+
+
+def printable(text: str) -> str:
+    """``text`` on one line, with control characters shown escaped (``\\n``, ``\\x1b``):
+    a multi-line command broke a table row over several lines, and an escape sequence in a
+    title could drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def dig(row: Any, path: str) -> Any:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
+import sys
 from typing import Any
 
 import click
@@ -78,11 +80,29 @@ class DominoGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.Abort as abort:
+            # click's prompts turn Ctrl-C and end of input into Abort ("Aborted!", exit 1);
+            # 1 is kept for failed jobs
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                click.echo("Interrupted.", err=True)
+                ctx.exit(_exit.INTERRUPTED)
+            if isinstance(abort.__context__, EOFError):
+                click.echo(
+                    "Error: no input to answer the prompt (stdin is empty or closed)", err=True
+                )
+                ctx.exit(_exit.USAGE)
+            raise
+        except (click.exceptions.Exit, click.ClickException):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(_exit.INTERRUPTED)
+        except BrokenPipeError:
+            # the reader went away (`domino files download big -  | head`): stop quietly, as
+            # a tool killed by SIGPIPE does, without a flush error at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(_exit.BROKEN_PIPE)
         except Exception as exc:
             state = ctx.find_object(CliState)
             ctx.exit(_errors.report(exc, debug=bool(state and state.debug)))

@@ -157,6 +157,9 @@ def rename(state: CliState, dataset_ref: str, new_name: str, description: str | 
     Example:
       domino dataset rename features features-v2 --project team/churn
     """
+    if not new_name.strip():
+        # the library takes an empty name as "keep the name"
+        raise click.BadParameter("must not be empty", param_hint="'NEW_NAME'")
     client = state.client()
     answer = client.datasets_update_details(
         resolve_dataset(client, dataset_ref), dataset_name=new_name, dataset_description=description

@@ -51,6 +51,26 @@ def wait_options(f: Any) -> Any:
     return f
 
 
+def check_wait_flags(
+    wait: bool, follow: bool, timeout: float | None, stop_on_interrupt: bool
+) -> None:
+    """Refuse waiting options together with --no-wait, before anything is started (they were
+    silently ignored: `--no-wait --follow` streamed nothing and exited 0)."""
+    if wait:
+        return
+    given = [
+        name
+        for name, used in (
+            ("--follow", follow),
+            ("--timeout", timeout is not None),
+            ("--stop-on-interrupt", stop_on_interrupt),
+        )
+        if used
+    ]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} needs waiting; drop it or --no-wait")
+
+
 def wait_and_report(
     state: CliState,
     execution: _watch.Execution,
@@ -135,6 +155,7 @@ def run_job(
     """
     if tier and tier_id:
         raise click.UsageError("give either --tier NAME or --tier-id ID, not both")
+    check_wait_flags(wait, follow, timeout, stop_on_interrupt)
     client = state.client()
     started = client.job_start(
         command_text(command),

@@ -41,6 +41,12 @@ def create(state: CliState, name: str, owner: str | None) -> None:
     Example:
       domino project create churn --host https://domino.example.com
     """
+    if not name.strip() or "/" in name:
+        # the client is bound to OWNER/NAME: either made a message about a project '_/'
+        raise click.BadParameter(
+            f"{name!r} must be a project name (no '/'; the owner goes in --owner)",
+            param_hint="'NAME'",
+        )
     client = state.client(project=f"{owner or '_'}/{name}")
     client.project_create(name, owner_username=owner)
     info(f"Created project {name!r}.")

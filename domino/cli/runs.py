@@ -9,7 +9,13 @@ import click
 from domino.cli import _watch
 from domino.cli._context import CliState, connection_options, json_option, pass_state
 from domino.cli._output import Column, emit_json, format_time, info, print_table
-from domino.cli.jobs import _RUN_SETTINGS, print_fields, wait_and_report, wait_options
+from domino.cli.jobs import (
+    _RUN_SETTINGS,
+    check_wait_flags,
+    print_fields,
+    wait_and_report,
+    wait_options,
+)
 
 __all__ = ["run"]
 
@@ -54,6 +60,7 @@ def start(
     Example:
       domino run start -p team/churn --title nightly main.py --rows 100
     """
+    check_wait_flags(wait, follow, timeout, stop_on_interrupt)
     client = state.client()
     started = client.runs_start(
         list(command), is_direct=direct, commit_id=commit_id, title=title, tier=tier

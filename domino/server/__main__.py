@@ -21,6 +21,10 @@ DEFAULT_DATA_DIR = Path(os.environ.get("DOMINO_SERVER_DATA_DIR") or Path.home() 
 _DATA_DIR_HELP = "where users, projects, datasets and logs are kept ($DOMINO_SERVER_DATA_DIR)"
 
 
+#: uvicorn's log levels
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
 def _user_arg(value: str) -> tuple[str, str]:
     from domino.server.store import validate_user_name
 
@@ -78,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="executions run at once (default: the number of CPUs)",
     )
-    serve.add_argument("--log-level", default="info", help="uvicorn log level")
+    serve.add_argument(
+        "--log-level", default="info", help="uvicorn log level: " + ", ".join(LOG_LEVELS)
+    )
     serve.add_argument(
         "--access-log",
         action="store_true",
@@ -106,6 +112,9 @@ def _check_serve_args(args: argparse.Namespace) -> str | None:
         return f"--workers must be at least 1, got {args.workers}"
     if not 0 <= args.port <= 65535:
         return f"--port must be between 0 and 65535, got {args.port}"
+    if args.log_level.lower() not in LOG_LEVELS:
+        # uvicorn only finds out once the data dir, database and admin key exist (a KeyError)
+        return f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {args.log_level!r}"
     data_dir: Path = args.data_dir
     if data_dir.exists() and not data_dir.is_dir():
         return f"--data-dir {data_dir} is a file, not a directory"

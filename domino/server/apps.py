@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from domino.server import catalogue
+from domino.server.environments import usable_environment
 from domino.server.repo import Repo
 from domino.server.runner import base_env, shell, signal_group, spawn, terminate
 from domino.server.store import InvalidInput, NotFound, Store, new_id, new_secret, now_ms
@@ -173,7 +174,7 @@ class Apps:
         tier = body.get("hardwareTierId")
         tier_id = catalogue.resolve_tier_id(tier) if tier else catalogue.DEFAULT_TIER
         env_id = body.get("environmentId") or catalogue.DEFAULT_ENVIRONMENT
-        catalogue.environment(env_id)
+        usable_environment(self.store, env_id, user_id)
         mounts = body.get("externalVolumeMountIds")
         if mounts is not None and not (
             isinstance(mounts, list) and all(isinstance(m, str) for m in mounts)

@@ -34,9 +34,16 @@ def _number(value: Any, what: str) -> float:
     return value
 
 
+_MAX_TAG = 200
+
+
 def _tag_name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+    if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"a billing tag must be a non-empty string, got {value!r}")
+    if len(value) > _MAX_TAG:
+        raise InvalidInput(
+            f"a billing tag has at most {_MAX_TAG} characters, got {len(value)}: {value[:40]!r}..."
+        )
     return value
 
 

@@ -65,6 +65,28 @@ def _check_revision(body: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+def usable_environment(store: Store, env_id: Any, user_id: str) -> dict[str, Any]:
+    """The catalogue entry of ``env_id`` if ``user_id`` may start work with it.
+
+    Someone else's Private environment is as unknown as one that does not exist (its
+    ``GET`` is a 404 too), so an id cannot be probed by starting jobs, apps or models with it.
+    """
+    try:
+        row = store.query_one(
+            "SELECT e.visibility, e.owner_id, u.is_admin FROM environments e"
+            " LEFT JOIN users u ON u.id = ? WHERE e.id = ?",
+            (user_id, env_id if isinstance(env_id, str) else None),
+        )
+    except sqlite3.OperationalError:  # a store without user environments
+        row = None
+    if row is not None and row["visibility"] == "Private" and row["owner_id"] != user_id:
+        if not row["is_admin"]:
+            raise InvalidInput(
+                f"unknown environment {env_id!r}; `GET /v1/environments` lists yours"
+            )
+    return catalogue.environment(env_id)
+
+
 class Environments:
     def __init__(self, store: Store) -> None:
         self.store = store

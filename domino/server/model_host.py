@@ -7,8 +7,13 @@ tells domino-server that the model is up. The request body is Domino's:
 ``{"data": {name: value, ...}}`` calls ``function(**data)`` (or ``function(data)`` when the
 names do not fit its parameters, or when ``data`` is not an object), and
 ``{"parameters": [...]}`` calls ``function(*parameters)``.
+
+Only domino-server may call it: every request must carry the token the server put in
+``DOMINO_MODEL_HOST_TOKEN`` (removed from the environment before the model is imported) as
+``X-Domino-Model-Token``; anything else on the machine that finds the port gets 403.
 """
 
+import hmac
 import importlib.util
 import inspect
 import json
@@ -59,8 +64,14 @@ def call(function, body):
     return function(data)
 
 
+TOKEN_HEADER = "X-Domino-Model-Token"
+
+
 def main():
     path, name, port_file, version_id, version_number = sys.argv[1:6]
+    token = os.environ.pop("DOMINO_MODEL_HOST_TOKEN", "")  # the model's code never sees it
+    if not token:
+        raise SystemExit("DOMINO_MODEL_HOST_TOKEN is not set")
     function = load(path, name)
     release = {
         "harness_version": "domino-server",
@@ -73,7 +84,7 @@ def main():
             say("model request: " + fmt % args)
 
         def answer(self, status, payload):
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload, allow_nan=False).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -81,6 +92,9 @@ def main():
             self.wfile.write(data)
 
         def do_POST(self):
+            given = self.headers.get(TOKEN_HEADER) or ""
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return self.answer(403, {"error": "only domino-server may call this model"})
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY:
                 return self.answer(413, {"error": "request body too large"})
@@ -93,10 +107,17 @@ def main():
             started = time.monotonic()
             try:
                 result = call(function, body)
-                json.dumps(result)
             except Exception as exc:
                 traceback.print_exc()
                 return self.answer(500, {"error": f"{type(exc).__name__}: {exc}"})
+            try:
+                json.dumps(result, allow_nan=False)
+            except (TypeError, ValueError, RecursionError) as exc:
+                problem = str(exc)
+                if isinstance(exc, ValueError) and "JSON compliant" in problem:
+                    problem = "it holds NaN or Infinity, which JSON cannot carry (use None)"
+                say(f"the result is not JSON: {problem}")
+                return self.answer(500, {"error": f"the function's result is not JSON: {problem}"})
             elapsed = (time.monotonic() - started) * 1000
             self.answer(
                 200,

@@ -24,7 +24,7 @@ from typing import Any
 
 from domino.server.repo import Repo
 from domino.server.runner import base_env, signal_group, spawn, terminate
-from domino.server.store import Store
+from domino.server.store import Store, new_secret
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,15 @@ class ModelUnavailable(Exception):
 
 
 class _Serving:
-    def __init__(self, version_id: str, proc: subprocess.Popen[bytes], port_file: Path) -> None:
+    def __init__(
+        self, version_id: str, proc: subprocess.Popen[bytes], port_file: Path, token: str
+    ) -> None:
         self.version_id = version_id
         self.proc = proc
         self.port_file = port_file
         self.port: int | None = None
+        #: what the model process wants in X-Domino-Model-Token (it answers nobody else)
+        self.token = token
 
 
 class ModelProcesses:
@@ -84,6 +88,7 @@ class ModelProcesses:
             # inside the work directory: a sandbox that confines writes to it still allows this
             port_file = work / ".domino_model_port"
             port_file.unlink(missing_ok=True)  # never a project file of that name
+            token = new_secret()
             env = base_env()
             env.update(
                 DOMINO_PROJECT_OWNER=project["owner_name"],
@@ -92,6 +97,7 @@ class ModelProcesses:
                 DOMINO_MODEL_ID=model_id,
                 DOMINO_MODEL_VERSION_ID=version["id"],
                 DOMINO_ENVIRONMENT_ID=version["environment_id"],
+                DOMINO_MODEL_HOST_TOKEN=token,
             )
             argv = [
                 sys.executable,
@@ -103,7 +109,7 @@ class ModelProcesses:
                 str(version["number"]),
             ]
             proc = spawn(argv, work, env, directory / "model.log")
-            self._serving[model_id] = _Serving(version["id"], proc, port_file)
+            self._serving[model_id] = _Serving(version["id"], proc, port_file, token)
 
     def _stop_locked(self, model_id: str) -> None:
         serving = self._serving.pop(model_id, None)
@@ -152,7 +158,7 @@ class ModelProcesses:
                 return None
         return serving.port
 
-    def _wait_port(self, model_id: str) -> int:
+    def _wait_port(self, model_id: str) -> tuple[int, str]:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             with self._lock:
@@ -161,7 +167,7 @@ class ModelProcesses:
                 raise ModelUnavailable("the model is not running")
             port = self._port(serving)
             if port:
-                return port
+                return port, serving.token
             if serving.proc.poll() is not None:
                 raise ModelUnavailable(
                     f"the model's process exited with code {serving.proc.returncode}: "
@@ -173,10 +179,11 @@ class ModelProcesses:
 
     def predict(self, model_id: str, body: bytes) -> tuple[int, Any]:
         """Forward a request body to the model; (status, parsed JSON answer)."""
-        port = self._wait_port(model_id)
+        port, token = self._wait_port(model_id)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=PREDICT_TIMEOUT)
+        headers = {"Content-Type": "application/json", "X-Domino-Model-Token": token}
         try:
-            conn.request("POST", "/", body=body, headers={"Content-Type": "application/json"})
+            conn.request("POST", "/", body=body, headers=headers)
             response = conn.getresponse()
             raw = response.read()
         except OSError as exc:
@@ -184,6 +191,10 @@ class ModelProcesses:
         finally:
             conn.close()
         try:
-            return response.status, json.loads(raw)
+            return response.status, json.loads(raw, parse_constant=_no_constant)
         except ValueError:
             raise ModelUnavailable("the model's answer was not JSON") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # it could not be given back to the caller

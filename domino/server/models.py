@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from domino.server import catalogue
+from domino.server.environments import usable_environment
 from domino.server.model_serving import ModelProcesses, ModelUnavailable
 from domino.server.repo import Repo
 from domino.server.store import InvalidInput, NotFound, Store, new_id, now_ms
@@ -134,7 +135,9 @@ class Models:
 
     # -- publishing ----------------------------------------------------------------------------
 
-    def _check_version_body(self, project: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    def _check_version_body(
+        self, project: dict[str, Any], body: dict[str, Any], user_id: str
+    ) -> dict[str, Any]:
         file = _text(body, "file")
         function = _text(body, "function")
         if not function.isidentifier():
@@ -145,7 +148,7 @@ class Models:
         env_id = body.get("environmentId") or catalogue.DEFAULT_ENVIRONMENT
         if not isinstance(env_id, str):
             raise InvalidInput("environmentId must be a string")
-        if catalogue.environment(env_id).get("archived"):
+        if usable_environment(self.store, env_id, user_id).get("archived"):
             raise InvalidInput(f"environment {env_id!r} is archived")
         commit = body.get("commitId") or project["head_commit"]
         if not isinstance(commit, str) or not self.repo.has_commit(project["id"], commit):
@@ -198,7 +201,7 @@ class Models:
         self, project: dict[str, Any], body: dict[str, Any], user_id: str, *, kind: str = "model"
     ) -> dict[str, Any]:
         name = _text(body, "name") if kind == "model" else "endpoint"
-        spec = self._check_version_body(project, body)
+        spec = self._check_version_body(project, body, user_id)
         model_id = new_id()
         with self.store.transaction() as tx:
             tx.execute(
@@ -215,7 +218,7 @@ class Models:
     def publish_version(
         self, model: dict[str, Any], project: dict[str, Any], body: dict[str, Any], user_id: str
     ) -> dict[str, Any]:
-        spec = self._check_version_body(project, body)
+        spec = self._check_version_body(project, body, user_id)
         with self.store.transaction() as tx:
             version_id = self._add_version(tx, model["id"], spec, user_id)
         version = self.version(model["id"], version_id)

@@ -303,6 +303,18 @@ def test_job_list_is_a_table_for_people_and_the_answer_with_json(
     assert query["page_size"] == ["20"] and query["projectId"] == [PROJECT_ID]
 
 
+def test_a_table_row_stays_one_line_and_sends_no_control_characters(
+    domino_cli: Invoke, wire: requests_mock.Mocker
+) -> None:
+    multi_line = job("Succeeded", command="python -c 'import x\nx.run()'")
+    multi_line["title"] = "nightly \x1b]0;owned\x07"  # an escape sequence for the terminal
+    wire.get(f"{HOST}/v4/jobs", json={"jobs": [multi_line], "totalCount": 1})
+    table = domino_cli("job", "list").stdout.splitlines()
+    assert len(table) == 2, table
+    assert "\x1b" not in table[1] and "\\x1b]0;owned\\x07" in table[1]
+    assert "import x\\nx.run()" in table[1]
+
+
 def test_job_status_text_and_json(domino_cli: Invoke, wire: requests_mock.Mocker) -> None:
     wire.get(JOB, json=job("Running"))
     text = domino_cli("job", "status", JOB_ID).stdout
@@ -416,3 +428,75 @@ def test_the_log_handler_lives_only_as_long_as_the_command(domino_cli: Invoke) -
     domino_cli("version")
     domino_cli("--debug", "version")
     assert (list(log.handlers), log.level) == before
+
+
+def test_no_input_at_a_prompt_exits_2(domino_cli: Invoke) -> None:
+    # click turns end of input (and Ctrl-C) at a prompt into Abort: "Aborted!", exit 1, which
+    # the contract keeps for failed jobs
+    result = domino_cli("login", "--host", HOST, input="")
+    assert result.exit_code == 2, result.stderr
+    assert "no input" in result.stderr
+
+
+def test_ctrl_c_at_a_prompt_exits_130(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "domino", "login", "--host", "http://127.0.0.1:9"]
+    proc = subprocess.Popen(  # a session of its own: no terminal, so the prompt is on stderr
+        command,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        seen = b""
+        while b"API key:" not in seen:  # the prompt is up: the person presses Ctrl-C
+            byte = proc.stderr.read(1)
+            assert byte, seen
+            seen += byte
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, seen + rest
+    assert b"Interrupted" in rest and b"Traceback" not in rest
+    assert not (tmp_path / "domino").exists()
+
+
+@pytest.mark.parametrize("new_name", ["", "   "])
+def test_renaming_a_dataset_to_an_empty_name_is_refused_before_any_request(
+    domino_cli: Invoke, wire: requests_mock.Mocker, new_name: str
+) -> None:
+    # the library treats an empty name as "keep the name"; the command said "Renamed"
+    result = domino_cli("dataset", "rename", "features", new_name)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "Renamed" not in result.stdout + result.stderr
+    assert "NEW_NAME" in result.stderr
+    assert not [r for r in wire.request_history if r.method == "PATCH"]
+
+
+@pytest.mark.parametrize("name", ["", "alice/churn"])
+def test_project_create_refuses_a_name_that_is_not_one(
+    domino_cli: Invoke, wire: requests_mock.Mocker, name: str
+) -> None:
+    result = domino_cli("project", "create", name)
+    assert result.exit_code == 2, result.stderr
+    assert "'_/" not in result.stderr and "NAME" in result.stderr
+    assert not [r for r in wire.request_history if r.method == "POST"]
+
+
+@pytest.mark.parametrize("family", ["job run", "run start"])
+@pytest.mark.parametrize("flag", [["--follow"], ["--timeout", "60"], ["--stop-on-interrupt"]])
+def test_waiting_options_with_no_wait_are_refused_before_anything_starts(
+    domino_cli: Invoke, wire: requests_mock.Mocker, family: str, flag: list[str]
+) -> None:
+    result = domino_cli(*family.split(), "--no-wait", *flag, "train.py")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert flag[0] in result.stderr and "--no-wait" in result.stderr
+    assert not [r for r in wire.request_history if r.method == "POST"]

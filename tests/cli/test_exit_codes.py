@@ -61,6 +61,22 @@ def test_a_wrapped_error_is_judged_by_its_cause() -> None:
     assert exit_code_for(ex.DatasetUploadError("End failed")) == 6
 
 
+@pytest.mark.parametrize(("status", "code"), [(400, 2), (403, 4), (404, 5), (503, 6), (None, 6)])
+def test_an_upload_refused_by_the_server_is_judged_by_the_status(
+    status: int | None, code: int
+) -> None:
+    from domino._upload._wire import ChunkRejected
+
+    try:
+        try:
+            raise ChunkRejected("End refused", status=status, server_message="no such folder")
+        except ChunkRejected as cause:
+            raise ex.DatasetUploadError("target_relative_path 'raw' was refused") from cause
+    except ex.DatasetUploadError as error:
+        assert exit_code_for(error) == code
+        assert code != 2 or "reachable" not in describe(error)
+
+
 def test_click_exceptions_keep_their_own_code() -> None:
     class Custom(click.ClickException):
         exit_code = 5
@@ -78,3 +94,13 @@ def test_messages_are_one_line_and_say_what_to_do() -> None:
     assert "pass --host URL" in describe(ex.MissingHostError("Host must be supplied"))
     assert "`domino tiers`" in describe(ex.HardwareTierNotFoundException("GPU not found"))
     assert describe(RuntimeError("")) == "RuntimeError"
+    # a bad DOMINO_* value is not a command-line option: --help does not list it
+    setting = describe(ex.InvalidSettingError("DOMINO_REQUEST_DEADLINE='abc' is not a number"))
+    assert "--help" not in setting and "Environment variables" in setting
+
+
+def test_the_command_line_state_never_shows_the_api_key() -> None:
+    from domino.cli._context import CliState
+
+    state = CliState(project="alice/churn", api_key="cli-secret-key-123")
+    assert "cli-secret-key-123" not in repr(state) and "alice/churn" in repr(state)

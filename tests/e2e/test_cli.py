@@ -160,6 +160,23 @@ def test_files_round_trip(
     missing = run_cli("files", "download", "inputs/none.bin", str(tmp_path / "x"))
     assert missing.returncode == 5 and not (tmp_path / "x").exists()
 
+    # a reader that stops early (`| head -c 10`): quiet, SIGPIPE's 141, not "Error: Broken pipe"
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (8 << 20))
+    assert run_cli("files", "upload", str(big), "big.bin").returncode == 0
+    reader = subprocess.Popen(
+        [str(DOMINO), "files", "download", "big.bin", "-"],
+        env=_env(domino_server, DOMINO_PROJECT=project),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.read(10) == b"x" * 10
+    reader.stdout.close()
+    errors = reader.stderr.read()
+    assert reader.wait(timeout=60) == 141, errors
+    assert b"Error" not in errors and b"Traceback" not in errors, errors
+
 
 def test_login_then_a_command_with_no_other_credentials(
     run_cli: Callable[..., Any], domino_server: Any, project: str, tmp_path: Path

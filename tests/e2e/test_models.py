@@ -78,6 +78,18 @@ def test_model_errors_are_answered_not_hidden(
         client.model_publish("model.py", "predict", "0" * 24, "m", "")
 
 
+def test_a_model_answering_nan_is_told_why_not_a_bare_500(
+    client: domino.Domino, upload: Callable[[str, str], None], domino_server: Any
+) -> None:
+    # NaN is a common prediction; JSON cannot carry it ("internal server error" before)
+    upload("nan_model.py", "def predict(x):\n    return {'score': float('nan')}\n")
+    model_id = client.model_publish("nan_model.py", "predict", None, "nan", "")["data"]["_id"]
+    answer = predict(domino_server, model_id, {"data": {"x": 1}})
+    assert answer.status_code == 500, answer.text
+    message = answer.json()["message"]
+    assert "NaN" in message and "internal server error" not in message
+
+
 def test_export_is_recorded_and_says_no_image_was_built(
     client: domino.Domino, upload: Callable[[str, str], None]
 ) -> None:
@@ -132,3 +144,21 @@ def test_a_published_model_serves_again_after_a_server_restart(tmp_path: Path) -
     with LocalServer(data_dir, api_key=key) as second:
         # started again on the first prediction
         assert predict(second, model_id, {"data": {"x": 5}}).json()["result"] == {"sum": 6}
+
+
+def test_a_model_process_answers_only_domino_server(
+    client: domino.Domino, upload: Callable[[str, str], None], domino_server: Any
+) -> None:
+    # it listens on a loopback port: any local process (another OS user's too) could call it
+    # there, past domino-server's access checks
+    upload("model.py", MODEL_PY)
+    model_id = client.model_publish("model.py", "predict", None, "m", "")["data"]["_id"]
+    assert predict(domino_server, model_id, {"data": {"x": 1}}).status_code == 200
+    port_file = Path(domino_server.data_dir) / "models" / model_id / "work" / ".domino_model_port"
+    direct = f"http://127.0.0.1:{port_file.read_text().strip()}/"
+    refused = requests.post(direct, json={"data": {"x": 1}}, timeout=30)
+    assert refused.status_code == 403 and "result" not in refused.text
+    wrong = requests.post(
+        direct, json={"data": {"x": 1}}, headers={"X-Domino-Model-Token": "guess"}, timeout=30
+    )
+    assert wrong.status_code == 403

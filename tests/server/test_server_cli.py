@@ -199,6 +199,11 @@ def test_bad_serve_arguments_are_refused_before_anything_is_created(tmp_path: Pa
         _cli("serve", "--port", "0", "--workers", "0", "--data-dir", str(fresh)), "--workers"
     )
     _one_line_exit_2(_cli("serve", "--port", "70000", "--data-dir", str(fresh)), "--port")
+    _one_line_exit_2(  # was a KeyError traceback after "listening on"
+        _cli("serve", "--port", "0", "--log-level", "bogus", "--data-dir", str(fresh)),
+        "--log-level",
+        "'bogus'",
+    )
     assert not fresh.exists()  # no data dir, database or admin key for a refused start
     a_file = tmp_path / "file"
     a_file.write_text("not a directory")

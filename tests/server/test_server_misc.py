@@ -86,6 +86,31 @@ def test_json_bodies_that_could_not_be_echoed_back_are_400_before_anything_happe
     assert created.status_code == 400
 
 
+def test_numbers_that_cannot_be_stored_are_400_and_poison_nothing(project: Project) -> None:
+    # 1e999 parses as infinity (stored, then every list that held it was a 500, for everyone
+    # who could see it); an integer past 64 bits was a 500 from SQLite
+    environment = '{"name": "e", "visibility": "Private", "image": "i", "environmentVariables": '
+    metric = (
+        '{"newMetricValues": [{"modelMonitoringId": "m1", "metric": "acc", '
+        '"referenceTimestamp": "2024-01-01T00:00:00Z", "value": %s}]}'
+    )
+    for number in ("1e999", "-1e999", "1" + "0" * 30, "-" + "9" * 20):
+        for path, body in (
+            ("/api/environments/beta/environments", environment + '[{"name": "a", "value": %s}]}'),
+            ("/api/metricValues/v1", metric),
+        ):
+            response = project.api.post(
+                path, data=(body % number).encode(), headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 400, (path, number, response.text)
+            assert response.json()["message"].startswith("invalid JSON body"), response.text
+    listed = project.api.ok("GET", "/v1/environments")["data"]
+    assert not [env for env in listed if env["name"] == "e"]
+    query = "startingReferenceTimestampInclusive=2023-01-01T00:00:00Z"
+    query += "&endingReferenceTimestampInclusive=2025-01-01T00:00:00Z"
+    assert project.api.ok("GET", f"/api/metricValues/v1/m1/acc?{query}")["metricValues"] == []
+
+
 def test_an_unexpected_error_is_a_json_500_and_the_connection_stays_usable(
     server: LocalServer, api: Api, monkeypatch
 ) -> None:

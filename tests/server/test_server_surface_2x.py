@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from server_support import Api, Project
+from server_support import Api, Project, unique
+
+from domino.testing import LocalServer
 
 ZERO = "0" * 24
 
@@ -144,3 +146,68 @@ def test_archive_refuses_a_project_with_running_work(api: Api, project: Project)
         assert response.status_code == 400 and "running" in response.json()["message"]
     finally:
         project.stop(job)
+
+
+def test_someone_elses_private_environment_cannot_be_used(
+    server: LocalServer, other_user: tuple[str, Api]
+) -> None:
+    # its GET is a 404; starting a job, a model or an app with its id was accepted
+    _, bob = other_user
+    env = bob.ok(
+        "POST",
+        "/api/environments/beta/environments",
+        json={"name": "bob-only", "visibility": "Private", "image": "python:3.12"},
+    )
+    carol_name = unique("carol")
+    carol = Api(server.url, server.headers(server.add_user(carol_name)))
+    project = Project(carol, server.create_project(owner=carol_name))
+    project.upload("m.py", "def f(x):\n    return x\n")
+    attempts = {
+        "job": ("/v4/jobs/start", {"projectId": project.id, "commandToRun": "true"}),
+        "model": ("/v1/models", {"projectId": project.id, "name": "m", "file": "m.py"}),
+    }
+    for what, (path, body) in attempts.items():
+        response = carol.post(path, json={**body, "function": "f", "environmentId": env["id"]})
+        assert response.status_code == 400, (what, response.text)
+        assert "unknown environment" in response.json()["message"], what
+    app = carol.ok(
+        "POST",
+        "/v4/modelProducts",
+        json={"modelProductType": "APP", "name": "a", "projectId": project.id},
+    )
+    started = carol.post(f"/v4/modelProducts/{app['id']}/start", json={"environmentId": env["id"]})
+    assert started.status_code == 400, started.text
+    assert carol.ok("GET", f"/v4/jobs?projectId={project.id}")["totalCount"] == 0
+    # its owner still can
+    bob_project = Project(bob, server.create_project(owner=other_user[0]))
+    bob_project.api.ok(
+        "POST",
+        "/v4/jobs/start",
+        json={"projectId": bob_project.id, "commandToRun": "true", "environmentId": env["id"]},
+    )
+
+
+def test_archiving_a_project_leaves_no_budget_or_upload_session_behind(
+    server: LocalServer, api: Api, project: Project
+) -> None:
+    api.ok(
+        "POST",
+        "/v4/cost/budgets/overrides",
+        json={"budgetLabel": "Project", "labelId": project.id, "limit": 5},
+    )
+    dataset = api.ok("POST", "/dataset", json={"projectId": project.id, "datasetName": "d"})
+    key = api.post(
+        f"/v4/datasetrw/datasets/{dataset['datasetId']}/snapshot/file/start", json={}
+    ).json()
+    api.ok("DELETE", f"/v4/projects/{project.id}")
+    overrides = api.ok("GET", "/v4/cost/budgets/overrides")
+    assert not [o for o in overrides if o["labelId"] == project.id]  # was listed for ever
+    # the session of a dataset that is gone is gone too (it was kept, pointing at nothing)
+    store = server.app.state.store
+    assert store.query("SELECT * FROM upload_sessions WHERE key = ?", (key,)) == []
+
+
+def test_a_too_long_billing_tag_says_so(api: Api) -> None:
+    response = api.post("/v4/cost/billingtags", json={"billingTags": ["t" * 201]})
+    assert response.status_code == 400
+    assert "at most 200 characters, got 201" in response.json()["message"]  # was "non-empty"

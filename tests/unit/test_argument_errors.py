@@ -54,6 +54,51 @@ CASES: dict[str, tuple[Callable[[Domino], Any], str]] = {
         lambda d: d.runs_start_blocking(["main.py"], poll_freq="5"),
         "poll_freq='5'",
     ),
+    # an empty id made the public client's URL the collection's (GET /v4/jobs/ is the job list,
+    # /runs/ a 405): refused here, naming the argument
+    "job_status('')": (lambda d: d.job_status(""), "job_id"),
+    "job_status(None)": (lambda d: d.job_status(None), "job_id"),
+    "job_stop(' ')": (lambda d: d.job_stop(" "), "job_id"),
+    "job_restart('')": (lambda d: d.job_restart(""), "job_id"),
+    "job_runtime_execution_details('')": (
+        lambda d: d.job_runtime_execution_details(""),
+        "job_id",
+    ),
+    "runs_status('')": (lambda d: d.runs_status(""), "run_id"),
+    "runs_stdout('')": (lambda d: d.runs_stdout(""), "run_id"),
+    "get_run_log(None)": (lambda d: d.get_run_log(None), "run_id"),
+    "datasets_details('')": (lambda d: d.datasets_details(""), "dataset_id"),
+    "datasets_update_details('')": (
+        lambda d: d.datasets_update_details("", dataset_name="x"),
+        "dataset_id",
+    ),
+    # JSON has no NaN: requests raised its own InvalidJSONError from inside the call
+    "log_metric with a NaN value": (
+        lambda d: d.custom_metrics_client().log_metric("m1", "acc", float("nan"), "2024-01-01"),
+        "nan",
+    ),
+    "trigger_alert with an infinite limit": (
+        lambda d: d.custom_metrics_client().trigger_alert(
+            "m1", "acc", 0.5, condition="lessThan", upper_limit=float("inf")
+        ),
+        "upper_limit",
+    ),
+    # list("abc") sent ["a", "b", "c"]: a lone string where a list belongs is refused
+    "create_environment with tags as a string": (
+        lambda d: d.create_environment("e", "Private", base_image="i", tags="gpu"),
+        "tags",
+    ),
+    "create_environment_revision with a dict of variables": (
+        lambda d: d.create_environment_revision(
+            "e" * 24, base_image="i", environment_variables={"A": "1"}
+        ),
+        "environment_variables",
+    ),
+    "model_publish with files_to_exclude as a string": (
+        lambda d: d.model_publish("m.py", "f", None, "m", "d", files_to_exclude="data.csv"),
+        "files_to_exclude",
+    ),
+    "billing_tags_create(None)": (lambda d: d.billing_tags_create(None), "tags_list"),
 }
 
 

@@ -37,3 +37,12 @@ def test_install_section_builds_the_wheel_of_this_version() -> None:
     install = README.split("== Install", 1)[1].split("\n== ", 1)[0]
     assert f"dist/dominodatalab-{domino.__version__}-py3-none-any.whl[server]" in install
     assert "pip install '.[server]'" in install
+
+
+def test_no_instruction_installs_the_public_package_by_name() -> None:
+    # this project is not on PyPI: `pip install 'dominodatalab[cli]'` on a fresh machine (the CI
+    # example did this) installs the public 2.x client, which has no `domino` command
+    by_name = re.compile(r"""pip install ['"]?dominodatalab(\[[\w,]+\])?['"]?(\s|$)""")
+    blocks = re.findall(r"^----\n(.*?)^----\n", README, flags=re.M | re.S)
+    offending = [line for block in blocks for line in block.splitlines() if by_name.search(line)]
+    assert not offending, offending

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -50,6 +51,24 @@ def _refuse_constant(name: str) -> Any:
     raise _BadJSON(f"{name} is not a JSON number")
 
 
+# SQLite keeps integers in 64 bits; a larger one failed deep inside a write with a 500.
+_INT_RANGE = range(-(2**63), 2**63)
+
+
+def _stored_int(text: str) -> int:
+    value = int(text)
+    if value not in _INT_RANGE:
+        raise _BadJSON(f"integer {text[:30]}{'...' if len(text) > 30 else ''} is out of range")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 parses as infinity, which JSON cannot give back
+        raise _BadJSON(f"number {text[:30]} is out of range")
+    return value
+
+
 class _BadJSON(ValueError):
     pass
 
@@ -59,7 +78,12 @@ def _json_body_problem(raw: bytes) -> str | None:
     if not raw:
         return None
     try:
-        value = json.loads(raw, parse_constant=_refuse_constant)
+        value = json.loads(
+            raw,
+            parse_constant=_refuse_constant,
+            parse_int=_stored_int,
+            parse_float=_finite_float,
+        )
     except _BadJSON as exc:
         return str(exc)
     except (ValueError, RecursionError):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from domino.server import catalogue
 from domino.server.auth import User, current_user
+from domino.server.environments import usable_environment
 from domino.server.errors import ApiError
 from domino.server.routers.deps import (
     PlainJSONRoute,
@@ -65,11 +66,11 @@ def job_start(
         else catalogue.DEFAULT_TIER
     )
     env_id = _optional_str(body, "environmentId") or catalogue.DEFAULT_ENVIRONMENT
-    catalogue.environment(env_id)
+    usable_environment(svc.store, env_id, user.id)
     options: dict[str, Any] = {}
     if body.get("computeClusterProperties") is not None:
         cluster = catalogue.validate_compute_cluster(body["computeClusterProperties"])
-        catalogue.environment(cluster["computeEnvironmentId"])
+        usable_environment(svc.store, cluster["computeEnvironmentId"], user.id)
         options["computeClusterProperties"] = cluster
     elif body.get("onDemandSparkClusterProperties") is not None:
         options["onDemandSparkClusterProperties"] = catalogue.validate_spark(

@@ -84,7 +84,16 @@ def project_archive(
         svc.apps.stop(app["id"])
     datasets = svc.store.query("SELECT id FROM datasets WHERE project_id = ?", (project["id"],))
     svc.models.forget_project(project["id"])
+    dataset_ids = [(row["id"],) for row in datasets]
     with svc.store.transaction() as tx:
+        # upload sessions of its datasets, and the budget set for it, go with it
+        tx.executemany(
+            "DELETE FROM upload_chunks WHERE key IN"
+            " (SELECT key FROM upload_sessions WHERE dataset_id = ?)",
+            dataset_ids,
+        )
+        tx.executemany("DELETE FROM upload_sessions WHERE dataset_id = ?", dataset_ids)
+        tx.execute("DELETE FROM budgets WHERE label = 'Project' AND label_id = ?", (project["id"],))
         for table in _PROJECT_TABLES:
             tx.execute(f"DELETE FROM {table} WHERE project_id = ?", (project["id"],))  # noqa: S608
         tx.execute("DELETE FROM projects WHERE id = ?", (project["id"],))
