@@ -56,6 +56,7 @@ class LocalServer:
     directory to keep the state (a second LocalServer on the same directory sees it all).
     ``api_key`` is the admin's key (random by default). ``workers`` defaults to at least 4 so
     that tests holding a few long-running executions do not queue behind each other.
+    ``sandbox`` is passed to ``create_app`` (None: the sandbox where the machine allows it).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class LocalServer:
         workers: int | None = None,
         api_key: str | None = None,
         stop_grace: float = 2.0,
+        sandbox: bool | None = None,
     ) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir) if data_dir is not None else Path()
@@ -72,6 +74,7 @@ class LocalServer:
         self.user = ADMIN
         self.api_key = api_key or ""
         self.stop_grace = stop_grace
+        self.sandbox = sandbox
         self.url = ""
         self.app: FastAPI | None = None
         self._server: uvicorn.Server | None = None
@@ -93,6 +96,7 @@ class LocalServer:
             workers=self.workers,
             users={ADMIN: self.api_key},
             stop_grace=self.stop_grace,
+            sandbox=self.sandbox,
         )
         self.app.state.services.ensure_quick_start(ADMIN)
         # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted connections of

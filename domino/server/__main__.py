@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
         help="ensure this user exists with this API key (repeatable)",
     )
     serve.add_argument("--workers", type=int, default=None, help="executions run at once")
+    serve.add_argument(
+        "--sandbox",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="run jobs and apps in the unshare sandbox: auto (when this machine allows it),"
+        " on (refuse to start without it) or off",
+    )
     serve.add_argument("--log-level", default="info", help="uvicorn log level")
     for name, text in (
         ("add-user", "create a user and print a new API key"),
@@ -84,8 +91,13 @@ def _serve(args: argparse.Namespace) -> int:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
     try:
-        app = create_app(data_dir, workers=args.workers, users=users)
-    except ValueError as exc:  # e.g. one --user key given to two users
+        app = create_app(
+            data_dir,
+            workers=args.workers,
+            users=users,
+            sandbox={"auto": None, "on": True, "off": False}[args.sandbox],
+        )
+    except (ValueError, RuntimeError) as exc:  # one --user key for two users; no sandbox
         print(f"domino-server: {exc}", file=sys.stderr)
         return 2
     # Public-client tests and examples expect "<user>/quick-start" to exist.
@@ -111,6 +123,9 @@ def _serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.host}, not only on this machine", file=sys.stderr)
+    from domino.server.launch import describe
+
+    print(describe(app.state.sandbox), flush=True)
     print(f"domino-server listening on http://{host}:{port} (data in {data_dir})", flush=True)
     # Idle keep-alive connections stay open longer than clients keep them pooled, so a client
     # never sends a (non-retryable) POST on a connection the server is just closing.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from domino.server import uploads
+from domino.server import launch, uploads
 from domino.server.errors import install_handlers
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
 from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
@@ -35,15 +35,20 @@ def create_app(
     workers: int | None = None,
     users: UsersArg = None,
     stop_grace: float = 5.0,
+    sandbox: bool | None = None,
+    log_cap: int | None = None,
 ) -> FastAPI:
     """Build the server for ``data_dir``.
 
     ``users`` (name → API key) are created if missing and given that key; a user called
     ``admin``, or the first user of an empty store, is an administrator. ``workers`` bounds the
     number of executions running at once (default: number of CPUs). ``stop_grace`` is how long
-    a stopped execution gets between SIGTERM and SIGKILL.
+    a stopped execution gets between SIGTERM and SIGKILL. ``sandbox``: None runs user code in
+    the sandbox when this machine allows it, True requires it, False never uses it (see
+    :mod:`domino.server.launch`); ``log_cap`` caps each execution's stored output (bytes).
     """
     store = Store(data_dir)
+    policy = launch.configure(store.data_dir, sandbox=sandbox, log_cap=log_cap)
     for name, key in _iter_users(users):
         store.add_user(name, key, is_admin=name == "admin" or store.count_users() == 0)
     services = Services.build(store, workers=workers, stop_grace=stop_grace)
@@ -77,6 +82,7 @@ def create_app(
     app.state.store = store
     app.state.runner = runner
     app.state.services = services
+    app.state.sandbox = policy
     install_handlers(app)
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(CollapseSlashesMiddleware)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import signal
 import subprocess
 import threading
 from pathlib import Path
 from typing import Any
 
 from domino.server import catalogue
+from domino.server.launch import kill_tree, reap
 from domino.server.repo import Repo
-from domino.server.runner import base_env, shell, signal_group, spawn, terminate
+from domino.server.runner import base_env, shell, spawn, terminate
 from domino.server.store import InvalidInput, NotFound, Store, new_id, new_secret, now_ms
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class Apps:
 
     def _watch(self, app_id: str, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()
-        signal_group(proc, signal.SIGKILL)
+        reap(proc)
         with self._lock:
             if self._procs.get(app_id) is not proc:
                 return  # stopped (or restarted) on purpose: whoever did it set the status
@@ -275,4 +275,4 @@ class Apps:
             try:
                 proc.wait(self.stop_grace + 1)
             except subprocess.TimeoutExpired:
-                signal_group(proc, signal.SIGKILL)
+                kill_tree(proc)

@@ -130,7 +130,8 @@ def test_token_for_unknown_user_fails_clearly(tmp_path: Path) -> None:
 
 
 def test_sigint_stops_the_server_and_its_executions(served, tmp_path: Path) -> None:
-    server = served("--user", "admin:k-admin")
+    # Without the sandbox the run can write its pid where the test reads it.
+    server = served("--user", "admin:k-admin", "--sandbox", "off")
     headers = {"X-Domino-Api-Key": "k-admin"}
     marker = tmp_path / "child.pid"
     script = (

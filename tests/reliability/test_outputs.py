@@ -1,0 +1,85 @@
+"""Issue 12 items 1 and 2: collecting a job's results never touches the server's own files and
+never kills a worker, whatever the job leaves behind."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live_support import TALLY, LocalServer, new_project, wait_for
+
+LINK_DB = (
+    'ln "$DOMINO_WORKING_DIR/../../../domino.sqlite3" db-copy\n'
+    'ln "$DOMINO_WORKING_DIR/../../../domino.sqlite3-wal" wal-copy 2>/dev/null || true\n'
+    "echo mine > real.txt\n"
+    "ln real.txt twin.txt\n"
+)
+DEEP = """\
+import os
+for _ in range(1500):
+    os.mkdir("d")
+    os.chdir("d")
+open("bottom.txt", "w").write("deep")
+"""
+
+
+@pytest.fixture()
+def bare(tmp_path: Path) -> Iterator[LocalServer]:
+    """A server without the sandbox: these defences must hold on their own."""
+    with LocalServer(tmp_path / "data", workers=2, sandbox=False) as server:
+        yield server
+
+
+def test_a_hard_link_to_the_live_database_is_never_read_back(
+    bare: LocalServer, tmp_path: Path
+) -> None:
+    project = new_project(bare)
+    project.upload("link.sh", LINK_DB)
+    run = project.wait_run(project.start_run(["link.sh"]), timeout=60)
+    TALLY["cases"] += 1
+    assert run["status"] == "Succeeded", project.stdout(run["id"])
+    files = project.files(run["outputCommitId"])
+    assert "db-copy" not in files and "wal-copy" not in files
+    # Links that stay inside the working directory are ordinary results.
+    assert {"real.txt", "twin.txt"} <= set(files)
+    setup = project.stdout(run["id"])["setup"]
+    assert "hard-linked to files outside the working directory" in setup
+    # The server's locks on its database are intact: every write that follows sticks.
+    for i in range(30):
+        project.upload(f"after-{i}.txt", str(i))
+    bare.stop()
+    with sqlite3.connect(tmp_path / "data" / "domino.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with LocalServer(tmp_path / "data", sandbox=False) as again:
+        head = new_project(again).api.ok("GET", f"{project.v1}/commits")[0]
+        assert {f"after-{i}.txt" for i in range(30)} <= set(project_files(again, project, head))
+
+
+def project_files(server: LocalServer, project: object, commit: str) -> set[str]:
+    from live_support import CountingApi, Project
+
+    assert isinstance(project, Project)
+    api = CountingApi(server.url, server.headers())
+    listing = api.ok("GET", f"{project.v1}/files/{commit}/")
+    return {e["path"] for e in listing["data"]}
+
+
+def test_jobs_leaving_1500_nested_folders_do_not_stop_later_jobs(bare: LocalServer) -> None:
+    project = new_project(bare)
+    project.upload("deep.py", DEEP)
+    project.upload("shallow.sh", "mkdir -p a/b/c && echo ok > a/b/c/f.txt\n")
+    deep = [project.start_run(["deep.py"]) for _ in range(2)]  # as many as there are workers
+    for run_id in deep:
+        run = project.wait_run(run_id, timeout=90)
+        TALLY["cases"] += 1
+        assert run["status"] == "Succeeded", project.stdout(run_id)
+        assert "deeper than 64 levels were not collected" in project.stdout(run_id)["stdout"]
+        assert not any(p.endswith("bottom.txt") for p in project.files(run["outputCommitId"]))
+    later = project.wait_run(project.start_run(["shallow.sh"]), timeout=60)
+    assert later["status"] == "Succeeded"
+    assert "a/b/c/f.txt" in project.files(later["outputCommitId"])
+    # Working directories of any depth are removed (just after the status is final).
+    work_dirs = [bare.data_dir / "executions" / r / "work" for r in deep]
+    wait_for(lambda: not any(w.exists() for w in work_dirs), bool, timeout=30)
