@@ -31,6 +31,8 @@ __all__ = [
     "SANDBOX",
     "new_project",
     "pids_with",
+    "sleeper_token",
+    "gone",
     "unique",
     "wait_for",
 ]
@@ -73,3 +75,10 @@ def gone(token: str, timeout: float = 30.0) -> bool:
             return False
         time.sleep(0.1)
     return True
+
+
+def sleeper_token() -> str:
+    """A number no other process has on its command line (``sleep <token>`` is findable)."""
+    import random
+
+    return str(random.randint(10**8, 10**9 - 1)) + "7"

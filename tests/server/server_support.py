@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -13,6 +18,7 @@ import pytest
 import requests
 
 TERMINAL = {"Succeeded", "Failed", "Stopped", "Error"}
+PYTHON = [sys.executable, "-m", "domino.server"]
 
 
 class Api:
@@ -166,3 +172,57 @@ def alive_pids(pid_file: Path) -> list[int]:
 
 def unique(prefix: str = "p") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class Served:
+    """``domino-server serve --port 0`` in a subprocess; reads the URL it prints."""
+
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [*PYTHON, "serve", "--port", "0", "--data-dir", str(data_dir), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 30
+        self.url = ""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+                break
+        assert self.url, "".join(self.lines)
+        # Keep reading what it prints, so that a full pipe never blocks the server.
+        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self._drain.start()
+        while True:
+            try:
+                requests.get(self.url + "/version", timeout=5)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline, "server never answered"
+                time.sleep(0.05)
+
+    def _read_rest(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def interrupt(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=30)
+        self._drain.join(10)
+        return self.proc.returncode, "".join(self.lines)
+
+    def kill(self) -> None:
+        """SIGKILL (a crash: nothing is cleaned up)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._drain.join(10)
