@@ -71,10 +71,10 @@ def validate_path(raw: str, *, allow_root: bool = False) -> str:
 
 def path_limit_problem(path: str) -> str | None:
     """Why a clean relative ``a/b/c`` path exceeds what the server can materialise, or None."""
-    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
-        return f"longer than {MAX_PATH_BYTES} bytes"
     if path.count("/") + 1 > MAX_PATH_DEPTH:
         return f"more than {MAX_PATH_DEPTH} levels deep"
+    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        return f"longer than {MAX_PATH_BYTES} bytes"
     return None
 
 
