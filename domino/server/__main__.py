@@ -2,8 +2,12 @@
 
 domino-server serve [--host 127.0.0.1] [--port 8899] [--data-dir DIR] [--user NAME:APIKEY ...]
                     [--workers N]
-domino-server add-user --data-dir DIR NAME      prints a new API key for NAME
+                    [--admin NAME ...] [--sandbox auto|on|off] [--max-body-mb N]
+domino-server add-user --data-dir DIR [--admin] NAME   prints a new API key for NAME
 domino-server token --data-dir DIR NAME         prints a new bearer token for NAME
+domino-server keys list --data-dir DIR [--user NAME]   lists stored keys and tokens (never
+                                                       the secrets)
+domino-server keys revoke --data-dir DIR ID ...  revokes the keys or tokens with these ids
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,6 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, default=None, help="executions run at once")
     serve.add_argument(
+        "--admin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="make NAME an administrator (repeatable; a user called 'admin' always is)",
+    )
+    serve.add_argument(
+        "--max-body-mb",
+        type=int,
+        default=None,
+        metavar="N",
+        help="largest JSON request body accepted, in MiB (default 16)",
+    )
+    serve.add_argument(
         "--sandbox",
         choices=("auto", "on", "off"),
         default="auto",
@@ -66,6 +85,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
         cmd.add_argument("name")
+        if name == "add-user":
+            cmd.add_argument("--admin", action="store_true", help="make the user an administrator")
+    keys = sub.add_parser("keys", help="list or revoke API keys and tokens")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    listing = keys_sub.add_parser("list", help="list stored keys and tokens (never the secrets)")
+    listing.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    listing.add_argument("--user", default=None, metavar="NAME", help="only this user's")
+    revoke = keys_sub.add_parser("revoke", help="revoke keys or tokens by the id `list` shows")
+    revoke.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    revoke.add_argument("ids", nargs="+", metavar="ID")
     return parser
 
 
@@ -90,12 +119,22 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("--workers must be at least 1", file=sys.stderr)
         return 2
+    from domino.server.http_limits import HttpLimits, MiB, protocol_for
+
+    limits = HttpLimits()
+    if args.max_body_mb is not None:
+        if args.max_body_mb < 1:
+            print("--max-body-mb must be at least 1", file=sys.stderr)
+            return 2
+        limits = HttpLimits(json_body=args.max_body_mb * MiB)
     try:
         app = create_app(
             data_dir,
             workers=args.workers,
             users=users,
             sandbox={"auto": None, "on": True, "off": False}[args.sandbox],
+            http_limits=limits,
+            admins=args.admin,
         )
     except (ValueError, RuntimeError) as exc:  # one --user key for two users; no sandbox
         print(f"domino-server: {exc}", file=sys.stderr)
@@ -129,7 +168,13 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"domino-server listening on http://{host}:{port} (data in {data_dir})", flush=True)
     # Idle keep-alive connections stay open longer than clients keep them pooled, so a client
     # never sends a (non-retryable) POST on a connection the server is just closing.
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_keep_alive=65)
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        lifespan="on",
+        timeout_keep_alive=65,
+        http=protocol_for(limits),
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
@@ -150,8 +195,7 @@ def _add_user(args: argparse.Namespace) -> int:
 
     store = Store(args.data_dir)
     try:
-        is_admin = store.count_users() == 0
-        key = store.add_user(args.name, is_admin=is_admin)
+        key = store.add_user(args.name, is_admin=args.admin)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -174,6 +218,28 @@ def _token(args: argparse.Namespace) -> int:
         store.close()
     print(token)
     return 0
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from domino.server.store import Store
+
+    store = Store(args.data_dir)
+    try:
+        if args.keys_command == "list":
+            for row in store.list_credentials(args.user):
+                created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row["created"] / 1000))
+                execution = f" execution={row['execution_id']}" if row["execution_id"] else ""
+                print(
+                    f"{row['id']}  {row['user']:<20} {row['kind']:<5} {row['hash']:<6}"
+                    f" {created}{execution}"
+                )
+            return 0
+        missing = [i for i in args.ids if not store.revoke_credential(i)]
+    finally:
+        store.close()
+    for credential_id in missing:
+        print(f"no key or token with id {credential_id!r}", file=sys.stderr)
+    return 1 if missing else 0
 
 
 def _missing_server_dependencies() -> list[str]:
@@ -201,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "add-user":
         return _add_user(args)
+    if args.command == "keys":
+        return _keys(args)
     return _token(args)
 
 

@@ -139,6 +139,7 @@ def _place(source: Path, dest: Path, setting: str, *, keep_source: bool, scratch
     try:
         if setting == "Overwrite":
             if keep_source:
+                scratch.unlink(missing_ok=True)  # left by an End that a crash cut short
                 os.link(source, scratch)
                 source, keep_source = scratch, False
             os.replace(source, dest)

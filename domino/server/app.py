@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from domino.server import launch, uploads
 from domino.server.errors import install_handlers
+from domino.server.http_limits import BodyLimitMiddleware, HttpLimits
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
 from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
 from domino.server.services import Services
@@ -37,20 +38,27 @@ def create_app(
     stop_grace: float = 5.0,
     sandbox: bool | None = None,
     log_cap: int | None = None,
+    http_limits: HttpLimits | None = None,
+    admins: Iterable[str] = (),
 ) -> FastAPI:
     """Build the server for ``data_dir``.
 
     ``users`` (name → API key) are created if missing and given that key; a user called
-    ``admin``, or the first user of an empty store, is an administrator. ``workers`` bounds the
-    number of executions running at once (default: number of CPUs). ``stop_grace`` is how long
-    a stopped execution gets between SIGTERM and SIGKILL. ``sandbox``: None runs user code in
-    the sandbox when this machine allows it, True requires it, False never uses it (see
-    :mod:`domino.server.launch`); ``log_cap`` caps each execution's stored output (bytes).
+    ``admin`` and every user named in ``admins`` (created if missing) is an administrator,
+    no one else. ``workers`` bounds the number of executions running at once (default: number
+    of CPUs). ``stop_grace`` is how long a stopped execution gets between SIGTERM and SIGKILL.
+    ``sandbox``: None runs user code in the sandbox when this machine allows it, True requires
+    it, False never uses it (see :mod:`domino.server.launch`). ``log_cap`` caps each
+    execution's stored output (bytes); ``http_limits`` bounds requests
+    (:mod:`domino.server.http_limits`).
     """
     store = Store(data_dir)
     policy = launch.configure(store.data_dir, sandbox=sandbox, log_cap=log_cap)
+    admin_names = set(admins)
     for name, key in _iter_users(users):
-        store.add_user(name, key, is_admin=name == "admin" or store.count_users() == 0)
+        store.add_user(name, key, is_admin=name == "admin" or name in admin_names)
+    for name in sorted(admin_names):
+        store.set_admin(name)
     services = Services.build(store, workers=workers, stop_grace=stop_grace)
     runner = services.runner
 
@@ -58,6 +66,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Two servers on one data dir would each take the other's executions for crashed ones.
         lock = store.lock_for_serving()
+        store.clean_temp()
         runner.recover_interrupted()
         services.apps.recover_interrupted()
         uploads.recover_interrupted(store)
@@ -84,6 +93,7 @@ def create_app(
     app.state.services = services
     app.state.sandbox = policy
     install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limits=http_limits or HttpLimits())
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(CollapseSlashesMiddleware)
     for module in (meta, projects, files, runs, jobs, apps, datasets):

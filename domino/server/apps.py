@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from domino.server import catalogue
+from domino.server import catalogue, logtail
 from domino.server.launch import kill_tree, reap
 from domino.server.repo import Repo
 from domino.server.runner import base_env, shell, spawn, terminate
@@ -135,10 +135,7 @@ class Apps:
         return self.store.data_dir / "apps" / app_id
 
     def log_text(self, app_id: str) -> str:
-        try:
-            return (self.app_dir(app_id) / "app.log").read_bytes().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return logtail.read_text(self.app_dir(app_id) / "app.log")
 
     def start(
         self,

@@ -39,7 +39,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOG_CAP = 64 * 1024 * 1024
+DEFAULT_LOG_CAP = 16 * 1024 * 1024
 MARKER_VAR = "DOMINO_SERVER_PROCESS"
 _PIPE_CHUNK = 64 * 1024
 _DEVICES = "null zero full random urandom tty"
