@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from domino.server import launch, uploads
+from domino.server import launch, openapi, uploads
 from domino.server.errors import install_handlers
 from domino.server.http_limits import BodyLimitMiddleware, HttpLimits
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
@@ -99,4 +99,5 @@ def create_app(
     for module in (meta, projects, files, runs, jobs, apps, datasets):
         app.include_router(module.router)
     app.include_router(uploads.router)
+    openapi.install(app)
     return app

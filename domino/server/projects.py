@@ -195,6 +195,8 @@ class Projects:
                 raise NotFound(f"tag {tag_id!r} is not on this project")
 
     def tag_details(self, tag_id: str, user_id: str) -> dict[str, Any]:
+        """A tag as ``user_id`` may see it: 404 unless the caller created it or can access a
+        project carrying it (a private project's tags are its members' only)."""
         tag = self.store.query_one("SELECT * FROM tags WHERE id = ?", (tag_id,))
         if tag is None:
             raise NotFound(f"tag {tag_id!r} not found")
@@ -205,6 +207,8 @@ class Projects:
             )
             if self.store.user_can_access_project(user_id, r["project_id"])
         ]
+        if not projects and tag["creator_id"] != user_id:
+            raise NotFound(f"tag {tag_id!r} not found")
         return {
             "_id": tag["id"],
             "id": tag["id"],
