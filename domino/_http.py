@@ -375,7 +375,7 @@ class HttpClient:
         with _idempotency(idempotent):
             started = time.monotonic()
             try:
-                response = self.session.request(method, full_url, **kwargs)
+                response = self._send_reading_body(method, full_url, idempotent, kwargs)
             except requests.RequestException as exc:
                 elapsed = time.monotonic() - started
                 logger.debug(
@@ -390,6 +390,28 @@ class HttpClient:
         if response.status_code >= 400:
             raise self._status_error(method, response)
         return response
+
+    def _send_reading_body(
+        self, method: str, url: str, idempotent: bool | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        """``session.request``, sent again when the answer's body is cut short (urllib3's
+        retries only cover what happens before the body): for idempotent requests whose body
+        can be replayed, up to ``max_retries`` times; then a DominoConnectionError."""
+        replayable = not hasattr(kwargs.get("data"), "read") and not kwargs.get("files")
+        again = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
+        attempt = 0
+        while True:
+            try:
+                return self.session.request(method, url, **kwargs)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                if not (again and replayable) or attempt >= self.max_retries:
+                    raise DominoConnectionError(
+                        f"{method} {_safe_url(url)}: the answer was cut short"
+                        f" (after {attempt} retries)",
+                        request=exc.request,
+                    ) from exc
+                attempt += 1
+                time.sleep(min(0.25 * 2**attempt, 4.0))
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, **kwargs)
