@@ -45,10 +45,10 @@ def setup(
             print(f"fault proxy: {proxy.requests} requests, faults {dict(proxy.faults)}")
 
 
-def _timed(call: Any, failures: list[BaseException]) -> Any:
+def _timed(failures: list[BaseException], call: Any, *args: Any) -> Any:
     started = time.monotonic()
     try:
-        return call()
+        return call(*args)
     except DominoException as exc:  # typed, and named for what happened
         failures.append(exc)
         return None
@@ -78,16 +78,13 @@ def test_dataset_upload_of_64_mb_through_faults_is_byte_identical(
     dataset = None
     failures: list[BaseException] = []
     for _ in range(3):  # creating the dataset is a POST: a fault there is reported, typed
-        dataset = _timed(lambda: client.datasets_create(f"big-{time.time_ns()}", ""), failures)
+        dataset = _timed(failures, client.datasets_create, f"big-{time.time_ns()}", "")
         if dataset:
             break
     assert dataset, failures
     os.chdir(tmp_path)
     upload_failures: list[BaseException] = []
-    _timed(
-        lambda: client.datasets_upload_files(dataset["datasetId"], "tree", max_workers=4),
-        upload_failures,
-    )
+    _timed(upload_failures, client.datasets_upload_files, dataset["datasetId"], "tree")
     TALLY["cases"] += 1
     assert not upload_failures, upload_failures
     listing = requests.get(
@@ -104,9 +101,9 @@ def test_jobs_and_file_round_trips_through_faults(
 ) -> None:
     server, proxy, client = setup
     failures: list[BaseException] = []
-    while _timed(lambda: client.files_upload("/ok.sh", b"echo fine\n"), failures) is None:
+    while _timed(failures, client.files_upload, "/ok.sh", b"echo fine\n") is None:
         pass
-    while _timed(lambda: client.files_upload("/bad.sh", b"exit 3\n"), failures) is None:
+    while _timed(failures, client.files_upload, "/bad.sh", b"exit 3\n") is None:
         pass
     outcomes = []
     for i in range(6):
@@ -141,10 +138,11 @@ def test_jobs_and_file_round_trips_through_faults(
     round_trips = raw_cut = 0
     for i in range(12):
         data = os.urandom(1000 + i * 50_000)
-        if _timed(lambda: client.files_upload(f"/round/{i}.bin", data), failures) is None:
+        if _timed(failures, client.files_upload, f"/round/{i}.bin", data) is None:
             continue
         try:
-            body = _timed(lambda: client.files_download(f"/round/{i}.bin").read(), failures)
+            stream = _timed(failures, client.files_download, f"/round/{i}.bin")
+            body = stream.read() if stream is not None else None
         except urllib3.exceptions.ProtocolError:
             # files_download hands back the raw urllib3 stream (as the public client does):
             # a body cut short is reported by urllib3 while the caller reads, never silently.
