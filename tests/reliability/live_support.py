@@ -33,6 +33,7 @@ __all__ = [
     "pids_with",
     "sleeper_token",
     "gone",
+    "assert_store_intact",
     "unique",
     "wait_for",
 ]
@@ -82,3 +83,19 @@ def sleeper_token() -> str:
     import random
 
     return str(random.randint(10**8, 10**9 - 1)) + "7"
+
+
+def assert_store_intact(data_dir: Path) -> int:
+    """``PRAGMA integrity_check`` is ok and every blob's contents hash to its name; returns
+    the number of blobs checked."""
+    import hashlib
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "domino.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    checked = 0
+    for blob in (data_dir / "blobs").glob("*/*"):
+        digest = hashlib.sha1(blob.read_bytes()).hexdigest()  # noqa: S324 - content address
+        assert digest == blob.parent.name + blob.name, blob
+        checked += 1
+    return checked
