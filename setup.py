@@ -21,6 +21,7 @@ DEV = [
     "ruff>=0.5",
     "types-requests",
     "httpx>=0.27",
+    "schemathesis>=4.3,<5",
 ]
 
 setup(
