@@ -98,7 +98,7 @@ class Bench:
         done: dict[str, dict[str, Any]] = {}
         while len(done) < len(ids) and time.monotonic() < deadline:
             page = self.get(
-                "/v4/jobs", params={"projectId": self.project_id, "pageSize": len(ids) + 50}
+                "/v4/jobs", params={"projectId": self.project_id, "page_size": len(ids) + 50}
             )
             for job in page["jobs"]:
                 if job["id"] in wanted and job["statuses"]["isCompleted"]:

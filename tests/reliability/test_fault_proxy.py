@@ -129,7 +129,7 @@ def test_jobs_and_file_round_trips_through_faults(
     project_id = client.project_id
     jobs = requests.get(
         f"{server.url}/v4/jobs",
-        params={"projectId": project_id, "pageSize": 100},
+        params={"projectId": project_id, "page_size": 100},
         headers=server.headers(),
         timeout=30,
     ).json()["jobs"]

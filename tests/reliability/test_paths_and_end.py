@@ -5,7 +5,6 @@ exactly once)."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from live_support import TALLY, LocalServer, new_project
+from live_support import TALLY, LocalServer, assert_store_intact, new_project
 from server_support import Served, Upload, listing
 
 from domino import Domino
@@ -142,5 +141,4 @@ def test_kill_9_during_end_then_end_again_places_each_file_once(
     assert sorted(found) == sorted(contents), f"{len(found)} files after End, {placed} before"
     for rel, digest in found.items():
         assert digest == hashlib.sha256(contents[rel]).hexdigest()
-    with sqlite3.connect(data / "domino.sqlite3") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert_store_intact(data)

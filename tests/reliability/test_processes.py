@@ -4,7 +4,6 @@ left behind by a stop, a server shutdown or a server crash (kill -9, then restar
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from live_support import (
     CountingApi,
     LocalServer,
     Project,
+    assert_store_intact,
     gone,
     new_project,
     pids_with,
@@ -153,7 +153,6 @@ def test_kill_9_of_the_server_during_a_job_then_restart_kills_what_it_left(
         assert "stopped while this execution was running" in project.stdout(job["id"])["stdout"]
     finally:
         again.interrupt()
-    with sqlite3.connect(data / "domino.sqlite3") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert_store_intact(data)
     assert not list((data / "processes").glob("*.json"))
     assert os.listdir(data / "executions" / job["id"]) == ["output.log"]
