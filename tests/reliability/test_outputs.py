@@ -3,6 +3,7 @@ never kills a worker, whatever the job leaves behind."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,3 +84,29 @@ def test_jobs_leaving_1500_nested_folders_do_not_stop_later_jobs(bare: LocalServ
     # Working directories of any depth are removed (just after the status is final).
     work_dirs = [bare.data_dir / "executions" / r / "work" for r in deep]
     wait_for(lambda: not any(w.exists() for w in work_dirs), bool, timeout=30)
+
+
+def test_collection_limits_on_files_bytes_and_path_length_are_reported(tmp_path: Path) -> None:
+    from domino.server.outputs import Limits, OutputWalk
+
+    work = tmp_path / "work"
+    work.mkdir()
+    for i in range(10):
+        (work / f"f{i}.txt").write_bytes(b"x" * 100)
+    (work / ("n" * 200)).mkdir()
+    (work / ("n" * 200) / ("m" * 200)).write_bytes(b"long path")
+    limits = Limits(max_files=4, max_bytes=250, max_path_bytes=300)
+    walk = OutputWalk(work, limits, protected=set())
+    admitted = []
+    for found in walk.files():
+        fd = walk.open(found)
+        assert fd is not None
+        os.close(fd)
+        admitted.append(found.rel)
+    TALLY["cases"] += 1
+    assert len(admitted) == 2  # 2 x 100 bytes fit in 250
+    lines = " ".join(walk.report.lines(limits))
+    assert "beyond the limit of 250 bytes" in lines
+    assert "paths longer than 300 bytes" in lines
+    walk = OutputWalk(work, Limits(max_files=4), protected=set())
+    assert len(list(walk.files())) == 4 and walk.report.over_files == 7
