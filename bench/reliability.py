@@ -65,10 +65,14 @@ class Bench:
         self.server = server
         self.url = server.url
         self.headers = server.headers()
-        self.project = server.create_project("bench")
+        self.use_project("bench")
+
+    def use_project(self, name: str) -> None:
+        """Create project ``name`` and make it the one the next phase works in."""
+        self.project = self.server.create_project(name)
         self.v1 = f"/v1/projects/{self.project}"
         self.project_id = self.get(
-            "/v4/gateway/projects/findProjectByOwnerAndName?ownerName=admin&projectName=bench"
+            f"/v4/gateway/projects/findProjectByOwnerAndName?ownerName=admin&projectName={name}"
         )["id"]
 
     def get(self, path: str, **kw: Any) -> Any:
@@ -161,6 +165,7 @@ class Bench:
     # -- 2 -------------------------------------------------------------------------------------
 
     def queue(self, jobs: int) -> dict[str, Any]:
+        self.use_project("queue")  # not the load phase's project and its thousand files
         self.put_file("q.sh", b"echo queued\n")
         started = time.perf_counter()
         ids = [self.start_job("q.sh") for _ in range(jobs)]

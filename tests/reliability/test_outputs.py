@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,7 +49,11 @@ def test_a_hard_link_to_the_live_database_is_never_read_back(
     assert {"real.txt", "twin.txt"} <= set(files)
     setup = project.stdout(run["id"])["setup"]
     assert "hard-linked to files outside the working directory" in setup
-    # The server's locks on its database are intact: every write that follows sticks.
+    # The server's locks on its database are intact: another process opening it changes
+    # nothing, and every write that follows sticks.
+    reader = "import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute('SELECT 1').fetchall()"
+    db_path = str(tmp_path / "data" / "domino.sqlite3")
+    subprocess.run([sys.executable, "-c", reader, db_path], check=True, timeout=60)
     for i in range(30):
         project.upload(f"after-{i}.txt", str(i))
     bare.stop()
