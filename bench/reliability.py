@@ -279,7 +279,7 @@ class Bench:
         os.environ["DOMINO_HTTP_TIMEOUT"] = "5,4"
         results: dict[str, Any] = {"megabytes": megabytes}
         for label in ("direct", "proxy"):
-            proxy = FaultProxy(self.url, rate=0.2, stall=5.5) if label == "proxy" else None
+            proxy = FaultProxy(self.url, rate=0.2, seed=3, stall=5.5) if label == "proxy" else None
             host = proxy.url if proxy else self.url
             client = Domino(self.project, host=host, api_key=self.server.api_key)
             dataset = None
@@ -291,7 +291,8 @@ class Bench:
             started = time.perf_counter()
             error = None
             try:
-                client.datasets_upload_files(dataset["datasetId"], "tree")
+                # 1 MiB chunks: enough requests for the faults to land on every kind of call
+                client.datasets_upload_files(dataset["datasetId"], "tree", target_chunk_size=MiB)
             except Exception as exc:  # noqa: BLE001 - reported, typed
                 error = f"{type(exc).__name__}: {exc}"[:300]
             elapsed = time.perf_counter() - started
