@@ -51,7 +51,10 @@ bench: $(STAMP) $(PUBLIC_STAMP)
 	$(BIN)/python bench/import_time.py
 	$(BIN)/python bench/calls.py
 	$(BIN)/python bench/server_load.py
+	$(BIN)/python bench/server_load.py --subprocess
 	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/upload.py
+	DOMINO_PUBLIC_CLIENT_PYTHON=$(CURDIR)/$(PUBLIC_VENV)/bin/python $(BIN)/python bench/wait_latency.py
+	$(BIN)/python bench/cli_start.py
 
 clean:
 	rm -rf $(VENV) $(PUBLIC_VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,9 @@ DEV = [
     "types-requests",
     "httpx>=0.27",
     "schemathesis>=4.3,<5",
+    # tests/e2e/test_install.py builds the wheel offline (--no-build-isolation)
+    "setuptools>=68",
+    "wheel",
 ]
 
 setup(
@@ -45,11 +48,14 @@ setup(
         "server": SERVER,
         "cli": CLI,
         "airflow": AIRFLOW,
+        # domino.data_sources / domino.training_sets wrap this package, as in the public client
+        "data": ["dominodatalab-data>=0.1.0"],
         "dev": DEV + SERVER + CLI,
     },
     entry_points={
         "console_scripts": [
             "domino-server=domino.server.__main__:main",
+            "domino=domino.cli:main",
         ],
     },
     classifiers=[

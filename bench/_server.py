@@ -6,6 +6,7 @@ measured. It offers the parts of ``domino.testing.LocalServer``'s surface the be
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import signal
@@ -16,6 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def public_python() -> str | None:
+    """The interpreter of the public client's venv (``$DOMINO_PUBLIC_CLIENT_PYTHON``, else
+    ``.venv-public``), or ``None`` when it is not there."""
+    configured = os.environ.get("DOMINO_PUBLIC_CLIENT_PYTHON")
+    if configured:
+        return configured
+    candidate = ROOT / ".venv-public" / "bin" / "python"
+    return str(candidate) if candidate.exists() else None
 
 
 class ServerProcess:

@@ -32,7 +32,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from _server import ServerProcess
+from _server import ServerProcess, public_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,14 +160,6 @@ print(json.dumps({"seconds": seconds, "peak_rss_kb": peak, "cpu_s": ru.ru_utime 
 )
 
 
-def _public_python() -> str | None:
-    configured = os.environ.get("DOMINO_PUBLIC_CLIENT_PYTHON")
-    if configured:
-        return configured
-    candidate = ROOT / ".venv-public" / "bin" / "python"
-    return str(candidate) if candidate.exists() else None
-
-
 def _make_inputs(
     work: Path, size_mb: int, files: int, min_kb: int, max_kb: int
 ) -> tuple[Path, Path]:
@@ -236,7 +228,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
 
-    public = None if args.skip_public else _public_python()
+    public = None if args.skip_public else public_python()
     chunk = args.chunk_mb << 20
     work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
     server = None

@@ -52,3 +52,13 @@ __all__ = [
     "__version__",
     "exceptions",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``domino.datasets`` without an import, as with the public client (whose facade imported
+    # it eagerly); loaded on first use so that ``import domino`` stays light
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module("domino.datasets")
+    raise AttributeError(f"module 'domino' has no attribute {name!r}")

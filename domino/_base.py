@@ -8,17 +8,26 @@ helpers, so each family stays readable on its own and type-checks against the sa
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from domino.exceptions import UnexpectedResponseError
+from domino.exceptions import InvalidArgumentError, UnexpectedResponseError
 
 if TYPE_CHECKING:
     from domino._http import HttpClient
     from domino.routes import Routes
 
-__all__ = ["ClientBase", "expect_dict", "expect_list", "require", "version_at_least"]
+__all__ = [
+    "ClientBase",
+    "enum_value",
+    "expect_dict",
+    "expect_list",
+    "nonempty",
+    "require",
+    "version_at_least",
+]
 
 # the public client logged through "domino.domino"; log replay (process_log) keeps that name
 LOGGER_NAME = "domino.domino"
@@ -66,6 +75,29 @@ def require(answer: Any, key: str, where: str) -> Any:
     )
 
 
+def nonempty(value: Any, name: str) -> str:
+    """``value`` if it is a non-empty string, else :class:`InvalidArgumentError` naming it.
+
+    The public client let an empty name fall through to the collection URL
+    (``billing_tag_archive("")`` was a DELETE on every tag's URL); we refuse it instead.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def enum_value(value: Any, enum_type: Any, name: str) -> str:
+    """The wire value of an enum member, its name (``"PROJECT"``) or its value (``"Project"``)."""
+    if isinstance(value, enum_type):
+        return str(value.value)
+    if isinstance(value, str):
+        for member in enum_type:
+            if value in (member.name, member.value):
+                return str(member.value)
+    choices = ", ".join(f"{enum_type.__name__}.{m.name}" for m in enum_type)
+    raise InvalidArgumentError(f"{name} must be one of {choices}, got {value!r}")
+
+
 class ClientBase:
     """Shared state of a :class:`domino.Domino` client."""
 
@@ -87,6 +119,15 @@ class ClientBase:
     def commits_list(self) -> list[Any]:  # implemented by FilesMixin
         raise NotImplementedError
 
-    def _get(self, path: str, **kwargs: Any) -> Any:
-        """GET a path and return its parsed JSON body."""
-        return self._http.json("GET", path, **kwargs)
+    def _get(self, url: str, **kwargs: Any) -> Any:
+        """GET a path (or an absolute URL) and return its parsed JSON body."""
+        return self._http.json("GET", url, **kwargs)
+
+    def _json_text(
+        self, method: str, path: str, body: Any, *, content_type: bool = True, **kwargs: Any
+    ) -> Any:
+        """Send ``body`` as JSON text (the public client's encoding for these routes) and
+        return the parsed answer; ``content_type=False`` sends no ``Content-Type`` header,
+        exactly as the public client does for four cost routes."""
+        headers = {"Content-Type": "application/json"} if content_type else {}
+        return self._http.json(method, path, data=json.dumps(body), headers=headers, **kwargs)

@@ -22,6 +22,7 @@ __all__ = [
     "default_timeout",
     "max_retries",
     "read",
+    "request_deadline",
     "seen_variables",
     "settings_table",
     "verify_certificate",
@@ -65,6 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
         "In-run API proxy (`host:port` or `http://host:port`); it adds the credentials.",
     ),
     Setting(
+        "DOMINO_PROFILE",
+        "default",
+        False,
+        "Which profile saved by `domino login` to use (the last resort for host and key).",
+    ),
+    Setting(
         "DOMINO_LOG_LEVEL",
         None,
         False,
@@ -87,6 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
         "10,60",
         False,
         "Request timeout in seconds: `30` for both, or `connect,read` such as `5,60`.",
+    ),
+    Setting(
+        "DOMINO_REQUEST_DEADLINE",
+        "120",
+        False,
+        "Seconds one API call may take in all, retries and their waits included (each "
+        "attempt's timeouts are cut to what is left); `0` = no overall limit.",
     ),
 )
 
@@ -194,6 +208,20 @@ def parse_timeout(raw: str, *, source: str = "DOMINO_HTTP_TIMEOUT") -> tuple[flo
 def default_timeout(environ: Mapping[str, str] | None = None) -> tuple[float, float]:
     """The ``(connect, read)`` timeout for every request (``DOMINO_HTTP_TIMEOUT``)."""
     return parse_timeout(read("DOMINO_HTTP_TIMEOUT", environ) or "10,60")
+
+
+def request_deadline(environ: Mapping[str, str] | None = None) -> float | None:
+    """``DOMINO_REQUEST_DEADLINE`` in seconds (default 120); ``None`` when it is ``0`` (off)."""
+    raw = read("DOMINO_REQUEST_DEADLINE", environ) or "120"
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = float("nan")
+    if not (0 <= value < float("inf")):
+        raise InvalidSettingError(
+            f"DOMINO_REQUEST_DEADLINE={raw!r} is not a number of seconds (e.g. 120, or 0 for none)"
+        )
+    return value or None
 
 
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:

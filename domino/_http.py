@@ -2,12 +2,16 @@
 
 What every request gets:
 
-* a ``(connect, read)`` timeout (per client, per call, or ``DOMINO_HTTP_TIMEOUT``);
+* a ``(connect, read)`` timeout (per client, per call, or ``DOMINO_HTTP_TIMEOUT``), and an
+  overall deadline for the whole call, retries and waits included
+  (``DOMINO_REQUEST_DEADLINE``, default 120 s): every attempt's timeouts are cut to what is
+  left, and no retry starts that could not begin before it;
 * retries on connection failures, and on 408/429/500/502/503/504 for idempotent requests,
   over http *and* https, with exponential backoff plus jitter, ``Retry-After`` honoured but
   capped, at most ``DOMINO_MAX_RETRIES`` in total. A non-idempotent request (POST/PATCH,
   unless the caller says ``idempotent=True``) is retried only when the connection could not
   be established, i.e. when the server cannot have seen it;
+* a WARNING line each time a retry starts (what failed, which retry, how long until it);
 * ``User-Agent: dominodatalab/<version>``;
 * a typed exception for every error status, carrying status, method, URL and the server's
   own message (from JSON, text or HTML) — never a key or token.
@@ -19,6 +23,7 @@ import contextvars
 import json as _json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,8 +33,9 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError, ResponseError
 from urllib3.util.retry import Retry
+from urllib3.util.timeout import Timeout as _Urllib3Timeout
 
 from domino import _config
 from domino._version import __version__
@@ -48,6 +54,7 @@ __all__ = ["RETRY_STATUSES", "HttpClient", "caller_retries", "redact", "server_m
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_VERB_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 USER_AGENT = f"dominodatalab/{__version__}"
 
@@ -65,6 +72,52 @@ _CALLER_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 Timeout = float | tuple[float, float]
+
+# A retry is not started with less than this left before the call's deadline.
+_MIN_ATTEMPT = 0.5
+
+
+class _Call:
+    """One ``HttpClient.request`` call: its deadline and how many retries it has made."""
+
+    def __init__(self, deadline_seconds: float | None) -> None:
+        self.started = time.monotonic()
+        self.budget = deadline_seconds
+        self.deadline = None if deadline_seconds is None else self.started + deadline_seconds
+        self.retries = 0
+        self.out_of_time = False
+
+    def remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+
+_CALL: contextvars.ContextVar[_Call | None] = contextvars.ContextVar("domino_call", default=None)
+
+
+class _DeadlineTimeout(_Urllib3Timeout):
+    """urllib3's ``(connect, read)`` timeout, each cut to what is left of the call's deadline.
+
+    urllib3 clones the timeout for every attempt, so the deadline travels with the clone.
+    """
+
+    def __init__(self, connect: float, read: float, call: _Call) -> None:
+        super().__init__(connect=connect, read=read)
+        self._call = call
+
+    def clone(self) -> _DeadlineTimeout:
+        return _DeadlineTimeout(self._connect, self._read, self._call)  # type: ignore[arg-type]
+
+    def _cut(self, value: Any) -> Any:
+        left = max(self._call.remaining(), 0.01)
+        return left if not isinstance(value, (int, float)) else min(float(value), left)
+
+    @property
+    def connect_timeout(self) -> Any:
+        return self._cut(self._connect)
+
+    @property
+    def read_timeout(self) -> Any:
+        return self._cut(self._read)
 
 
 class _DominoRetry(Retry):
@@ -106,6 +159,37 @@ class _DominoRetry(Retry):
             return override
         return super()._is_method_retryable(method)
 
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> _DominoRetry:
+        # raises MaxRetryError when the retry count ran out
+        fresh = super().increment(method, url, response, error, _pool, _stacktrace)
+        assert isinstance(fresh, _DominoRetry)
+        call = _CALL.get()
+        if call is not None:
+            if call.remaining() < fresh._planned_wait(response) + _MIN_ATTEMPT:
+                # No time left for another attempt: stop as urllib3 does when retries run out
+                # (for a status it then hands back the last response, mapped to its exception).
+                call.out_of_time = True
+                reason = error or ResponseError(
+                    f"too many {getattr(response, 'status', '?')} error responses"
+                )
+                raise MaxRetryError(_pool, url or "", reason) from reason
+            call.retries += 1
+        return fresh
+
+    def _planned_wait(self, response: Any) -> float:
+        seconds = None
+        if self.respect_retry_after_header and response is not None:
+            seconds = self.get_retry_after(response)
+        return self.get_backoff_time() if seconds is None else seconds
+
     def is_exhausted(self) -> bool:
         # connection errors are retried whatever the method; the caller's loop does that
         return (_CALLER_RETRIES.get() and bool(self.history)) or super().is_exhausted()
@@ -132,18 +216,21 @@ class _DominoRetry(Retry):
         return float(min(self.backoff_cap, base + self.rand() * self.jitter))
 
     def sleep(self, response: Any = None) -> None:
-        seconds = None
-        if self.respect_retry_after_header and response is not None:
-            seconds = self.get_retry_after(response)
-        if seconds is None:
-            seconds = self.get_backoff_time()
+        seconds = self._planned_wait(response)
         last = self.history[-1] if self.history else None
-        logger.info(
-            "retrying %s %s in %.2f s (after %s)",
+        call = _CALL.get()
+        left = ""
+        if call is not None and call.deadline is not None:
+            left = f"; {max(call.remaining(), 0):.0f} s left of the {call.budget:g} s deadline"
+        logger.warning(
+            "retrying %s %s in %.2f s (retry %d of at most %s, after %s%s)",
             last.method if last else "?",
             last.url if last else "?",
             seconds,
-            (last.status or last.error) if last else "?",
+            len(self.history),
+            len(self.history) + self.total if isinstance(self.total, int) else "?",
+            (last.status or _short_error(last.error)) if last else "?",
+            left,
         )
         if seconds > 0:
             (self.sleeper or time.sleep)(seconds)
@@ -271,7 +358,8 @@ class HttpClient:
     ``host`` is a cleaned base URL (``scheme://netloc``); ``auth`` usually comes from
     :func:`domino.authentication.resolve_auth`. ``timeout``, ``max_retries`` and ``verify``
     default to ``DOMINO_HTTP_TIMEOUT``, ``DOMINO_MAX_RETRIES`` and
-    ``DOMINO_VERIFY_CERTIFICATE``. ``pool_maxsize`` must be at least the number of threads
+    ``DOMINO_VERIFY_CERTIFICATE``; ``deadline`` (seconds for a whole call, ``0`` = none)
+    defaults to ``DOMINO_REQUEST_DEADLINE``. ``pool_maxsize`` must be at least the number of threads
     that share the client (the dataset upload's workers).
     """
 
@@ -283,6 +371,7 @@ class HttpClient:
         timeout: Timeout | None = None,
         max_retries: int | None = None,
         verify: bool | None = None,
+        deadline: float | None = None,
         pool_maxsize: int = 32,
         environ: Mapping[str, str] | None = None,
         backoff_factor: float = 0.5,
@@ -297,6 +386,8 @@ class HttpClient:
         if self.max_retries < 0:
             raise InvalidSettingError(f"max_retries={max_retries!r} must not be negative")
         self.verify = _config.verify_certificate(environ) if verify is None else verify
+        #: seconds one call may take in all (``None``: no overall limit)
+        self.deadline = _config.request_deadline(environ) if deadline is None else deadline or None
         self.retry = _DominoRetry(
             total=self.max_retries,
             connect=None,
@@ -372,8 +463,13 @@ class HttpClient:
         full_url = self._absolute(url)
         if kwargs.get("timeout") is None:  # None means "the default", never "wait forever"
             kwargs["timeout"] = self.timeout
+        call = _Call(self.deadline)
+        if call.deadline is not None:
+            connect, read = _normalize_timeout(kwargs["timeout"], None)
+            kwargs["timeout"] = _DeadlineTimeout(connect, read, call)
+        token = _CALL.set(call)
         with _idempotency(idempotent):
-            started = time.monotonic()
+            started = call.started
             try:
                 response = self._send_reading_body(method, full_url, idempotent, kwargs)
             except requests.RequestException as exc:
@@ -381,10 +477,12 @@ class HttpClient:
                 logger.debug(
                     "%s %s failed after %.3f s: %s", method, full_url, elapsed, type(exc).__name__
                 )
-                mapped = self._transport_error(method, full_url, exc)
+                mapped = self._transport_error(method, full_url, exc, call)
                 if mapped is exc:
                     raise
                 raise mapped from exc
+            finally:
+                _CALL.reset(token)
         elapsed = time.monotonic() - started
         logger.debug("%s %s -> %s in %.3f s", method, full_url, response.status_code, elapsed)
         if response.status_code >= 400:
@@ -404,14 +502,17 @@ class HttpClient:
             try:
                 return self.session.request(method, url, **kwargs)
             except requests.exceptions.ChunkedEncodingError as exc:
-                if not (again and replayable) or attempt >= self.max_retries:
+                call = _CALL.get()
+                pause = min(0.25 * 2 ** (attempt + 1), 4.0)
+                out_of_time = call is not None and call.remaining() < pause + 1.0
+                if not (again and replayable) or attempt >= self.max_retries or out_of_time:
                     raise DominoConnectionError(
                         f"{method} {_safe_url(url)}: the answer was cut short"
                         f" (after {attempt} retries)",
                         request=exc.request,
                     ) from exc
                 attempt += 1
-                time.sleep(min(0.25 * 2**attempt, 4.0))
+                time.sleep(pause)
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, **kwargs)
@@ -443,8 +544,18 @@ class HttpClient:
         return self.session
 
     def json(self, method: str, url: str, **kwargs: Any) -> Any:
-        """``request()`` then the parsed JSON body (``None`` for an empty body)."""
-        response = self.request(method, url, **kwargs)
+        """``request()`` then the parsed JSON body (``None`` for an empty body).
+
+        The request goes through the verb method (``self.get``, ``self.post`` ...) looked up
+        at call time, so a script that replaces ``client.request_manager.post`` (as scripts
+        written for the public client do) intercepts every call the client makes.
+        """
+        verb = getattr(self, method.lower(), None) if method.upper() in _VERB_METHODS else None
+        response = verb(url, **kwargs) if verb is not None else self.request(method, url, **kwargs)
+        return self.parse_json(method, response)
+
+    def parse_json(self, method: str, response: requests.Response) -> Any:
+        """The parsed JSON body of ``response`` (``None`` for an empty body)."""
         if not response.content:
             return None
         try:
@@ -487,16 +598,22 @@ class HttpClient:
         )
 
     def _transport_error(
-        self, method: str, url: str, exc: requests.RequestException
+        self, method: str, url: str, exc: requests.RequestException, call: _Call | None = None
     ) -> requests.RequestException:
         reason: BaseException = exc
         if exc.args and isinstance(exc.args[0], MaxRetryError) and exc.args[0].reason:
             reason = exc.args[0].reason
         elif exc.args and isinstance(exc.args[0], BaseException):
             reason = exc.args[0]
-        tries = f" (after {self.max_retries} retries)" if self.max_retries else ""
+        tries = _tries(call, self.max_retries)
         url = _safe_url(url)
         if isinstance(exc, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
+            if call is not None and _stopped_by_deadline(call):
+                return DominoTimeoutError(
+                    f"{method} {url}: no response{tries}; raise the deadline with "
+                    "DOMINO_REQUEST_DEADLINE (seconds) if the server is just slow",
+                    request=exc.request,
+                )
             return DominoTimeoutError(
                 f"{method} {url}: no response within {self.timeout[1]:g} s{tries}; "
                 "raise the read timeout with DOMINO_HTTP_TIMEOUT=connect,read",
@@ -507,6 +624,32 @@ class HttpClient:
                 f"{method} {url} failed{tries}: {_describe(reason)}", request=exc.request
             )
         return exc
+
+
+def _tries(call: _Call | None, max_retries: int) -> str:
+    """`` (after N retries[, stopped by the deadline])`` for a transport error message."""
+    retries = max_retries if call is None else call.retries
+    out_of_time = call is not None and _stopped_by_deadline(call)
+    if not retries and not out_of_time:
+        return ""
+    if retries:
+        text = f" (after {retries} retr{'y' if retries == 1 else 'ies'}"
+    else:
+        text = " (one attempt"
+    if out_of_time and call is not None:
+        elapsed = time.monotonic() - call.started
+        text += f" in {elapsed:.0f} s, stopped by the {call.budget:g} s DOMINO_REQUEST_DEADLINE"
+    return text + ")"
+
+
+def _stopped_by_deadline(call: _Call) -> bool:
+    """Whether the call's deadline (not its retry count) ended it."""
+    return call.budget is not None and (call.out_of_time or call.remaining() < _MIN_ATTEMPT)
+
+
+def _short_error(error: Any) -> str:
+    text = type(error).__name__ if error is not None else "?"
+    return text if text not in ("ProtocolError",) else str(error)[:120]
 
 
 def _describe(reason: BaseException) -> str:
@@ -532,16 +675,23 @@ def _describe(reason: BaseException) -> str:
 
 
 def _safe_url(url: str | None) -> str:
-    # API keys travel in headers, so URLs carry no secret; drop any userinfo just in case.
+    """``url`` as shown in messages: no userinfo, and no ``//`` inside the path.
+
+    The public client's wire format puts ``//`` in some paths (``files_list``'s default path,
+    leading-slash file paths) and the request keeps it; a message shows the path a person
+    would write.
+    """
     if not url:
         return ""
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
+    # API keys travel in headers, so URLs carry no secret; drop any userinfo just in case.
     if "@" in parts.netloc:
         parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
-        return urlunsplit(parts)
-    return url
+    if "//" in parts.path:
+        parts = parts._replace(path=re.sub("/{2,}", "/", parts.path))
+    return urlunsplit(parts)
 
 
 @contextmanager

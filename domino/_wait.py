@@ -1,9 +1,17 @@
 """The one poller under every ``*_blocking`` method.
 
-``poll()`` fetches immediately, then waits with exponential backoff (starting at a quarter
-of a second, doubling, never longer than ``poll_freq``, jittered downwards so many waiters
-do not synchronise) until ``is_done`` says so or the overall deadline passes. Transient
-errors are tolerated with a visible WARNING; permanent ones propagate at once.
+``poll()`` fetches immediately, then again and again until ``is_done`` says so or the overall
+deadline passes. The gap between the starts of two checks is a tenth of the time waited so
+far, but at least ``MIN_INTERVAL`` and at most ``poll_freq``::
+
+    interval(t) = min(poll_freq, max(MIN_INTERVAL, FRACTION * t))
+
+so completion is noticed within ``max(0.3 s, 10 % of the time waited)`` — a 2 s job is seen
+done a few hundred milliseconds after it ends, a 20 s job within two seconds — while a long
+wait settles at one check per ``poll_freq`` (5 s by default: 12 requests a minute). Each gap is
+shortened by a random 0-10 % so that many waiters do not synchronise (never lengthened, so the
+bound holds). Transient errors are tolerated with a visible WARNING; permanent ones propagate
+at once.
 """
 
 from __future__ import annotations
@@ -24,16 +32,21 @@ from domino.exceptions import (
     ReloginRequiredException,
 )
 
-__all__ = ["INITIAL_DELAY", "check_poll_args", "poll"]
+__all__ = ["FRACTION", "INITIAL_DELAY", "MIN_INTERVAL", "check_poll_args", "interval", "poll"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: first pause between polls, in seconds
-INITIAL_DELAY = 0.25
-#: each pause is its nominal length times a factor drawn from [1 - JITTER, 1]
-JITTER = 0.25
+#: shortest gap between the starts of two checks, in seconds (leaves room, within the 0.3 s
+#: promise, for the request itself)
+MIN_INTERVAL = 0.25
+#: the gap as a share of the time waited so far
+FRACTION = 0.1
+#: the first gap (kept under this name for callers of earlier versions)
+INITIAL_DELAY = MIN_INTERVAL
+#: each gap is its nominal length times a factor drawn from [1 - JITTER, 1]
+JITTER = 0.1
 
 _MISSING: Any = object()
 
@@ -73,6 +86,11 @@ def check_poll_args(poll_freq: Any, max_poll_time: Any) -> None:
         )
 
 
+def interval(waited: float, poll_freq: float) -> float:
+    """The nominal gap between check starts after ``waited`` seconds (before jitter)."""
+    return min(poll_freq, max(MIN_INTERVAL, FRACTION * waited))
+
+
 def _default_describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 200 else text[:197] + "..."
@@ -97,7 +115,7 @@ def poll(
     Args:
         fetch: returns the current state (e.g. a job dict). Called once right away.
         is_done: decides completion; may raise (e.g. ``RunFailedException``) to stop waiting.
-        poll_freq: the longest pause between two fetches, in seconds.
+        poll_freq: the longest gap between two fetches, in seconds (see :func:`interval`).
         max_poll_time: overall deadline in seconds from the first call; ``None`` = no limit.
         describe: renders the last value for messages (default: a short ``repr``).
         tolerate: exception types treated as transient: logged as a WARNING and retried.
@@ -115,11 +133,11 @@ def poll(
     render = describe or _default_describe
     start = clock()
     deadline = None if max_poll_time is None else start + max_poll_time
-    delay = min(INITIAL_DELAY, poll_freq)
     failures = 0
     last: Any = _MISSING
     last_error: BaseException | None = None
     while True:
+        began = clock()
         try:
             value = fetch()
         except Exception as exc:
@@ -147,14 +165,15 @@ def poll(
                 return value
 
         now = clock()
-        pause = min(delay, poll_freq) * (1.0 - JITTER * rand())
+        # the gap runs from the start of this check, so a slow answer does not add to it
+        gap = interval(began - start, poll_freq) * (1.0 - JITTER * rand())
+        pause = max(0.0, began + gap - now)
         if deadline is not None:
             if now >= deadline:
                 raise _timeout(what, max_poll_time, last, last_error, render)
             # wake up exactly at the deadline for one last look rather than overshoot it
             pause = min(pause, deadline - now)
         sleep(pause)
-        delay = min(delay * 2, poll_freq)
 
 
 def _timeout(

@@ -4,6 +4,7 @@ The chain has exactly the public client's precedence (domino-api.md §3.1)::
 
     api_proxy argument → auth_token argument → domino_token_file argument → api_key argument
     → DOMINO_API_PROXY → DOMINO_TOKEN_FILE → DOMINO_USER_API_KEY
+    → the profile saved by ``domino login`` (last, so nothing a script relied on changes)
 
 The first provider that finds something wins; when none does, :class:`NoCredentialsError`
 lists what was tried and which ``DOMINO_*`` variables were present (secrets masked).
@@ -24,6 +25,11 @@ import requests
 from requests.auth import AuthBase
 
 from domino import _config
+from domino.constants import (
+    DOMINO_API_PROXY,
+    DOMINO_TOKEN_FILE_KEY_NAME,
+    DOMINO_USER_API_KEY_KEY_NAME,
+)
 from domino.exceptions import (
     InvalidProxyError,
     NoCredentialsError,
@@ -32,12 +38,17 @@ from domino.exceptions import (
 )
 
 __all__ = [
+    "DOMINO_API_PROXY",
+    "DOMINO_TOKEN_FILE_KEY_NAME",
+    "DOMINO_USER_API_KEY_KEY_NAME",
     "PROVIDERS",
     "ApiKeyAuth",
+    "BearerAuth",
     "BearerTokenAuth",
     "DominoAuth",
     "ProxyAuth",
     "TokenFileAuth",
+    "get_auth_by_type",
     "resolve_auth",
 ]
 
@@ -80,6 +91,11 @@ class ApiKeyAuth(DominoAuth):
 
     def __init__(self, api_key: str) -> None:
         self._api_key = _header_secret(api_key, "api_key")
+
+    @property
+    def api_key(self) -> str:
+        """The key (the public client's attribute; never part of the repr)."""
+        return self._api_key
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["X-Domino-Api-Key"] = self._api_key
@@ -168,17 +184,24 @@ class ProxyAuth(DominoAuth):
 
     kind = "API proxy"
 
-    def __init__(self, proxy: str) -> None:
-        self.proxy = normalize_proxy(proxy)
+    def __init__(self, api_proxy: str) -> None:
+        self.proxy = normalize_proxy(api_proxy)
         parts = urlsplit(self.proxy)
         self._scheme, self._netloc = parts.scheme, parts.netloc
 
+    @property
+    def api_proxy(self) -> str:
+        """The normalised proxy URL (the public client's attribute name)."""
+        return self.proxy
+
+    def _replaceHostWithProxy(self, url: str) -> str:  # noqa: N802 - public client's name
+        """``url`` with its ``scheme://host[:port]`` replaced by the proxy's."""
+        parts = urlsplit(url)
+        return urlunsplit((self._scheme, self._netloc, parts.path, parts.query, parts.fragment))
+
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if r.url:
-            parts = urlsplit(r.url)
-            r.url = urlunsplit(
-                (self._scheme, self._netloc, parts.path, parts.query, parts.fragment)
-            )
+            r.url = self._replaceHostWithProxy(r.url)
         return r
 
     def __repr__(self) -> str:
@@ -225,6 +248,23 @@ def _from_env(name: str, factory: Callable[[str], AuthBase]) -> Callable[..., Au
     return build
 
 
+def _from_saved_profile(args: dict[str, str | None], environ: Mapping[str, str]) -> AuthBase | None:
+    from domino import _profile
+    from domino.helpers import clean_host_url
+
+    profile = _profile.load(environ=environ)
+    if profile is None:
+        return None
+    host = args.get("host")
+    if host and clean_host_url(profile.host) != host:
+        # a key saved for one deployment is never sent to another
+        logger.debug(
+            "saved profile %r is for %s, not %s; not using it", profile.name, profile.host, host
+        )
+        return None
+    return ApiKeyAuth(profile.api_key)
+
+
 #: the chain, in precedence order (names appear in NoCredentialsError)
 PROVIDERS: tuple[_Provider, ...] = (
     _Provider("api_proxy argument", _from("api_proxy", ProxyAuth)),
@@ -234,6 +274,7 @@ PROVIDERS: tuple[_Provider, ...] = (
     _Provider("DOMINO_API_PROXY", _from_env("DOMINO_API_PROXY", ProxyAuth)),
     _Provider("DOMINO_TOKEN_FILE", _from_env("DOMINO_TOKEN_FILE", TokenFileAuth)),
     _Provider("DOMINO_USER_API_KEY", _from_env("DOMINO_USER_API_KEY", ApiKeyAuth)),
+    _Provider("saved profile (domino login)", _from_saved_profile),
 )
 
 
@@ -244,8 +285,12 @@ def resolve_auth(
     domino_token_file: str | os.PathLike[str] | None = None,
     api_proxy: str | None = None,
     environ: Mapping[str, str] | None = None,
+    host: str | None = None,
 ) -> AuthBase:
     """The auth of the first provider in :data:`PROVIDERS` that finds a credential.
+
+    ``host`` (the cleaned base URL) limits the saved profile to the deployment it was saved
+    for; without it a saved key is used for any host.
 
     Raises :class:`NoCredentialsError` (a ``RuntimeError``) when none does and
     :class:`InvalidProxyError` (a ``RuntimeError``) for a malformed proxy value.
@@ -256,6 +301,7 @@ def resolve_auth(
         "auth_token": auth_token,
         "domino_token_file": os.fspath(domino_token_file) if domino_token_file else None,
         "api_proxy": api_proxy,
+        "host": host,
     }
     for provider in PROVIDERS:
         auth = provider.build(args, env)
@@ -268,5 +314,59 @@ def resolve_auth(
     raise NoCredentialsError(
         "Unable to authenticate: no authentication provided. "
         f"Tried, in order: {tried}. DOMINO_* variables seen: {seen_text}. "
-        "Pass api_key=... or set DOMINO_USER_API_KEY (or DOMINO_TOKEN_FILE / DOMINO_API_PROXY)."
+        "Pass api_key=... or set DOMINO_USER_API_KEY (or DOMINO_TOKEN_FILE / DOMINO_API_PROXY), "
+        "or run `domino login`."
+    )
+
+
+# --------------------------------------------------------------------------- public 2.2.0 names
+
+
+class BearerAuth(DominoAuth):
+    """``Authorization: Bearer`` from ``auth_token``, else from the first line of
+    ``domino_token_file`` (re-read on every request, so a rotated token is picked up).
+
+    The public client's single bearer class; it delegates to :class:`BearerTokenAuth` or
+    :class:`TokenFileAuth`.
+    """
+
+    kind = "bearer token"
+
+    def __init__(
+        self, auth_token: str | None = None, domino_token_file: str | os.PathLike[str] | None = None
+    ) -> None:
+        if not auth_token and not domino_token_file:
+            raise NoCredentialsError("BearerAuth needs auth_token or domino_token_file")
+        self.auth_token = auth_token
+        self.domino_token_file = domino_token_file
+        self._delegate: DominoAuth = (
+            BearerTokenAuth(auth_token) if auth_token else TokenFileAuth(domino_token_file or "")
+        )
+
+    def _from_token_file(self) -> str:
+        """The token file's first line (whitespace stripped)."""
+        return TokenFileAuth(self.domino_token_file or "").read_token()
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        return self._delegate(r)
+
+    def secrets(self) -> tuple[str, ...]:
+        return self._delegate.secrets()
+
+    def __repr__(self) -> str:
+        return f"BearerAuth({self._delegate!r})"
+
+
+def get_auth_by_type(
+    api_key: str | None = None,
+    auth_token: str | None = None,
+    domino_token_file: str | os.PathLike[str] | None = None,
+    api_proxy: str | None = None,
+) -> AuthBase:
+    """The public client's name for :func:`resolve_auth` (same precedence)."""
+    return resolve_auth(
+        api_key=api_key,
+        auth_token=auth_token,
+        domino_token_file=domino_token_file,
+        api_proxy=api_proxy,
     )

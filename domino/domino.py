@@ -12,19 +12,42 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from typing import Any
 
-from domino import _config, exceptions
+# The public client's module namespace: scripts import enums and constants from here.
+from domino import _config, exceptions, helpers  # noqa: F401
 from domino._base import version_at_least
 from domino._http import HttpClient
 from domino._resources.apps import AppsMixin
+from domino._resources.billing import BillingTagsMixin
+from domino._resources.budgets import BudgetsMixin
+from domino._resources.custom_metrics import CustomMetricsMixin
 from domino._resources.datasets import DatasetsMixin
+from domino._resources.environments import EnvironmentsMixin
 from domino._resources.files import FilesMixin
 from domino._resources.jobs import JobsMixin
+from domino._resources.models import ModelsMixin
+from domino._resources.private_helpers import PrivateHelpersMixin
 from domino._resources.projects import ProjectsMixin
+from domino._resources.projects_v4 import ProjectsV4Mixin
 from domino._types import VersionInfo
-from domino.authentication import resolve_auth
+from domino.authentication import get_auth_by_type, resolve_auth  # noqa: F401
+from domino.constants import (  # noqa: F401
+    CLUSTER_TYPE_MIN_SUPPORT,
+    DOMINO_HOST_KEY_NAME,
+    DOMINO_LOG_LEVEL_KEY_NAME,
+    MINIMUM_EXTERNAL_VOLUME_MOUNTS_SUPPORT_DOMINO_VERSION,
+    MINIMUM_ON_DEMAND_SPARK_CLUSTER_SUPPORT_DOMINO_VERSION,
+)
+from domino.domino_enums import (  # noqa: F401
+    BillingTagSettingMode,
+    BudgetLabel,
+    BudgetType,
+    ProjectVisibility,
+)
 from domino.helpers import clean_host_url
+from domino.http_request_manager import _HttpRequestManager  # noqa: F401
 from domino.routes import Routes
 
 __all__ = ["Domino", "MINIMUM_SUPPORTED_DOMINO_VERSION"]
@@ -43,7 +66,49 @@ def _split_project(project: Any) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
+def _saved_profile_host() -> str | None:
+    """The host of the profile saved by ``domino login`` (the last place a host comes from)."""
+    from domino import _profile
+
+    saved = _profile.load()
+    return saved.host if saved is not None else None
+
+
+# Every live client, so that ``Domino.project_id.fget.cache_clear()`` (which test suites written
+# for the public client call to reset the lookup) forgets every cached project id.
+_CLIENTS: weakref.WeakSet[Domino] = weakref.WeakSet()
+
+
+def _cached_project_id(self: Domino) -> str:
+    if self._project_id is None:
+        with self._project_id_lock:
+            if self._project_id is None:
+                self._project_id = self._find_project_id()
+    return self._project_id
+
+
+def _project_id_cache_clear() -> None:
+    for client in list(_CLIENTS):
+        client._project_id = None
+
+
+_cached_project_id.cache_clear = _project_id_cache_clear  # type: ignore[attr-defined]
+
+
+class Domino(
+    ProjectsMixin,
+    ProjectsV4Mixin,
+    JobsMixin,
+    FilesMixin,
+    AppsMixin,
+    DatasetsMixin,
+    EnvironmentsMixin,
+    ModelsMixin,
+    BillingTagsMixin,
+    BudgetsMixin,
+    CustomMetricsMixin,
+    PrivateHelpersMixin,
+):
     """A client for one Domino project.
 
     Args:
@@ -55,7 +120,9 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         api_proxy: ``host:port`` of the in-run API proxy, which adds credentials itself.
 
     Without credential arguments, ``DOMINO_API_PROXY``, ``DOMINO_TOKEN_FILE`` and
-    ``DOMINO_USER_API_KEY`` are tried, in that order.
+    ``DOMINO_USER_API_KEY`` are tried, in that order, and last the profile saved by
+    ``domino login`` (which also supplies the host when neither argument nor
+    ``DOMINO_API_HOST`` does).
 
     Construction makes one request (``GET /version``) and raises
     :class:`~domino.exceptions.MissingHostError` (an ``AssertionError``),
@@ -81,11 +148,11 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         api_proxy: str | None = None,
     ) -> None:
         _config.configure_logging()
-        raw_host = host or _config.read("DOMINO_API_HOST")
+        raw_host = host or _config.read("DOMINO_API_HOST") or _saved_profile_host()
         if not raw_host:
             raise exceptions.MissingHostError(
                 "Host must be supplied as a parameter or through the DOMINO_API_HOST "
-                "environment variable."
+                "environment variable (or saved with `domino login`)."
             )
         self._host = clean_host_url(raw_host)
         # checked before credentials, so a typo fails fast even without any configured
@@ -93,6 +160,7 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
         self._routes = Routes(self._owner_username, self._project_name)
         self._project_id: str | None = None
         self._project_id_lock = threading.Lock()
+        _CLIENTS.add(self)
         self.authenticate(api_key, auth_token, domino_token_file, api_proxy)
 
         version = self.deployment_version().get("version")
@@ -143,6 +211,7 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
             auth_token=auth_token,
             domino_token_file=domino_token_file,
             api_proxy=api_proxy,
+            host=self._host,
         )
         previous: HttpClient | None = getattr(self, "_http", None)
         self._http = HttpClient(self._host, auth)
@@ -174,18 +243,15 @@ class Domino(ProjectsMixin, JobsMixin, FilesMixin, AppsMixin, DatasetsMixin):
 
     # ------------------------------------------------------------------ project id
 
-    @property
-    def project_id(self) -> str:
-        """The project's id, looked up on first use and cached for this client.
+    project_id = property(
+        _cached_project_id,
+        doc="""The project's id, looked up on first use and cached for this client.
 
         Raises :class:`~domino.exceptions.ProjectNotFoundException` if the project does
         not exist (or is not visible to these credentials).
-        """
-        if self._project_id is None:
-            with self._project_id_lock:
-                if self._project_id is None:
-                    self._project_id = self._find_project_id()
-        return self._project_id
+        ``Domino.project_id.fget.cache_clear()`` forgets the cached id of every client.
+        """,
+    )
 
     def _find_project_id(self) -> str:
         path = self._routes.find_project()

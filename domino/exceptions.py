@@ -93,6 +93,7 @@ __all__ = [
     "UnsupportedFieldException",
     "UnsupportedOperationException",
     "UserNotFoundException",
+    "WaitInterrupted",
     "exception_for_status",
 ]
 
@@ -328,12 +329,38 @@ class RunFailedException(DominoException):
         self.output_tail = output_tail
 
 
+class WaitInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a ``*_blocking`` method waited: the run or job is still going on Domino.
+
+    Still a :class:`KeyboardInterrupt` (so it stops the program as before); the message names
+    the execution and how to stop it, and ``kind``, ``execution_id`` and ``project`` say it
+    to programs.
+    """
+
+    def __init__(self, kind: str, execution_id: str, project: str) -> None:
+        super().__init__(
+            f"interrupted while waiting: {kind} {execution_id} of project {project} is still "
+            f"running on Domino; stop it with job_stop({execution_id!r}) or "
+            f"`domino job stop {execution_id} --project {project}`"
+        )
+        self.kind = kind
+        self.execution_id = execution_id
+        self.project = project
+
+
 class RunNotFoundException(DominoException):
     """A run id is not (yet) visible on the server."""
 
 
 class DatasetUploadError(DominoException, RuntimeError):
-    """A dataset upload could not complete; the upload session was cancelled."""
+    """A dataset upload could not complete.
+
+    Usually the upload session was cancelled. When the server could not be reached (network
+    errors, timeouts, 5xx past the retry deadline), ``resumable`` is ``True``: the session and
+    the resume state were kept, and calling the same upload again sends only what is missing.
+    """
+
+    resumable: bool = False
 
 
 # --------------------------------------------------------------------------- public client names

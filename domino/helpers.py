@@ -5,11 +5,26 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import urllib
+from typing import Any
 from urllib.parse import urlsplit
 
+from domino import constants
 from domino.exceptions import InvalidSettingError, MissingHostError
 
-__all__ = ["clean_host_url", "domino_is_reachable"]
+__all__ = [
+    "clean_host_url",
+    "constants",
+    "domino_is_reachable",
+    "is_cluster_type_supported",
+    "is_compute_cluster_autoscaling_supported",
+    "is_compute_cluster_properties_supported",
+    "is_external_volume_mounts_supported",
+    "is_on_demand_spark_cluster_supported",
+    "is_version_compatible",
+    "parse_version",
+    "urllib",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +114,46 @@ def domino_is_reachable(
     except OSError as exc:
         logger.info("%s:%s is not reachable: %s", host, port_number, exc)
         return False
+
+
+# --------------------------------------------------------------------------- version checks
+
+
+def parse_version(version: str) -> Any:
+    """:func:`packaging.version.parse` (imported on first use; invalid text raises
+    ``packaging.version.InvalidVersion``)."""
+    from packaging.version import parse
+
+    return parse(version)
+
+
+def _at_least(version: str, minimum: str) -> bool:
+    return bool(parse_version(version) >= parse_version(minimum))
+
+
+def is_version_compatible(version: str) -> bool:
+    """Whether ``version`` is at least the oldest Domino this client supports (4.1.0)."""
+    return _at_least(version, constants.MINIMUM_SUPPORTED_DOMINO_VERSION)
+
+
+def is_compute_cluster_autoscaling_supported(version: str) -> bool:
+    return _at_least(version, constants.COMPUTE_CLUSTER_AUTOSCALING_MIN_SUPPORT_DOMINO_VERSION)
+
+
+def is_cluster_type_supported(version: str, cluster_type: str) -> bool:
+    """Whether ``cluster_type`` (``Spark``, ``Ray``, ``Dask``, ``MPI``; case-sensitive) runs on
+    ``version``; an unknown type is not supported."""
+    minimum = dict(constants.CLUSTER_TYPE_MIN_SUPPORT).get(cluster_type)
+    return minimum is not None and _at_least(version, minimum)
+
+
+def is_compute_cluster_properties_supported(version: str) -> bool:
+    return _at_least(version, constants.MINIMUM_DISTRIBUTED_CLUSTER_SUPPORT_DOMINO_VERSION)
+
+
+def is_on_demand_spark_cluster_supported(version: str) -> bool:
+    return _at_least(version, constants.MINIMUM_ON_DEMAND_SPARK_CLUSTER_SUPPORT_DOMINO_VERSION)
+
+
+def is_external_volume_mounts_supported(version: str) -> bool:
+    return _at_least(version, constants.MINIMUM_EXTERNAL_VOLUME_MOUNTS_SUPPORT_DOMINO_VERSION)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["Routes", "segment", "file_path"]
+__all__ = ["Routes", "_Routes", "segment", "file_path"]
 
 
 def segment(value: object) -> str:
@@ -209,3 +209,135 @@ class Routes:
     @staticmethod
     def upload_cancel(dataset_id: str, key: str) -> str:
         return f"/v4/datasetrw/datasets/{segment(dataset_id)}/snapshot/file/cancel/{segment(key)}"
+
+    # ------------------------------------------------------------------ projects v4 (2.x)
+
+    @staticmethod
+    def projects_list() -> str:
+        # query: relationship, showCompleted
+        return "/v4/gateway/projects"
+
+    @staticmethod
+    def projects_v4() -> str:
+        return "/v4/projects"
+
+    @staticmethod
+    def fork_project(project_id: str) -> str:
+        return f"/v4/projects/{segment(project_id)}/fork"
+
+    # ------------------------------------------------------------------ environments
+
+    @staticmethod
+    def environments_list() -> str:
+        return "/v1/environments"
+
+    @staticmethod
+    def environment_default() -> str:
+        return "/v4/environments/defaultEnvironment"
+
+    @staticmethod
+    def environment(environment_id: str) -> str:
+        return f"/api/environments/v1/environments/{segment(environment_id)}"
+
+    @staticmethod
+    def environment_create() -> str:
+        return "/api/environments/beta/environments"
+
+    @staticmethod
+    def environment_revisions(environment_id: str) -> str:
+        return f"/api/environments/beta/environments/{segment(environment_id)}/revisions"
+
+    @staticmethod
+    def environment_revision(environment_id: str, revision_id: str) -> str:
+        return (
+            f"/api/environments/beta/environments/{segment(environment_id)}"
+            f"/revisions/{segment(revision_id)}"
+        )
+
+    # ------------------------------------------------------------------ models (Model Manager)
+
+    def models_list(self) -> str:
+        return f"{self._v1_project}/models"
+
+    @staticmethod
+    def models() -> str:
+        return "/v1/models"
+
+    @staticmethod
+    def model_versions(model_id: str) -> str:
+        return f"/v1/models/{segment(model_id)}/versions"
+
+    @staticmethod
+    def model_version_export(model_id: str, version_id: str, target: str) -> str:
+        # target: exportImageToRegistry | exportImageForSagemaker
+        return f"/v4/models/{segment(model_id)}/{segment(version_id)}/{target}"
+
+    @staticmethod
+    def model_export(export_id: str, what: str) -> str:
+        # what: getExportImageStatus | getExportLogs (the export id sits where the model id does)
+        return f"/v4/models/{segment(export_id)}/{what}"
+
+    def endpoint(self) -> str:
+        # legacy model API: no "projects/" segment
+        return f"/v1/{segment(self.owner)}/{segment(self.project)}/endpoint"
+
+    # ------------------------------------------------------------------ cost: budgets
+
+    @staticmethod
+    def budget_defaults(label: str | None = None) -> str:
+        base = "/v4/cost/budgets/defaults"
+        return base if label is None else f"{base}/{segment(label)}"
+
+    @staticmethod
+    def budget_overrides(override_id: str | None = None) -> str:
+        base = "/v4/cost/budgets/overrides"
+        return base if override_id is None else f"{base}/{segment(override_id)}"
+
+    @staticmethod
+    def budget_alerts_settings() -> str:
+        return "/v4/cost/budgets/global/alertsSettings"
+
+    # ------------------------------------------------------------------ cost: billing tags
+
+    @staticmethod
+    def billing_tags(name: str | None = None) -> str:
+        base = "/v4/cost/billingtags"
+        return base if name is None else f"{base}/{segment(name)}"
+
+    @staticmethod
+    def billing_tag_settings(mode_only: bool = False) -> str:
+        return "/v4/cost/billingtagSettings" + ("/mode" if mode_only else "")
+
+    @staticmethod
+    def project_billing_tag(project_id: str) -> str:
+        return f"/v4/projects/{segment(project_id)}/billingtag"
+
+    @staticmethod
+    def projects_billing_tags() -> str:
+        return "/v4/projects/billingtags/projects"
+
+    # ------------------------------------------------------------------ custom metrics
+
+    @staticmethod
+    def metric_alerts() -> str:
+        return "/api/metricAlerts/v1"
+
+    @staticmethod
+    def log_metrics() -> str:
+        # the public client's name (its custom-metrics client calls routes.log_metrics())
+        return "/api/metricValues/v1"
+
+    @staticmethod
+    def read_metrics(model_monitoring_id: str, metric: str) -> str:
+        return f"/api/metricValues/v1/{segment(model_monitoring_id)}/{segment(metric)}"
+
+    @staticmethod
+    def metric_values(model_monitoring_id: str | None = None, metric: str | None = None) -> str:
+        base = "/api/metricValues/v1"
+        if model_monitoring_id is None or metric is None:
+            return base
+        return f"{base}/{segment(model_monitoring_id)}/{segment(metric)}"
+
+
+# the public client's absolute-URL route builder (imported last: it builds on Routes)
+from domino._public_routes import _Routes  # noqa: E402

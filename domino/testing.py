@@ -11,7 +11,8 @@ Fixtures: ``domino_server`` (one server per test session), ``domino_client_facto
 (``factory(project="admin/quick-start", **kw) -> domino.Domino``) and ``fresh_project`` (a new,
 uniquely named project owned by ``admin``, as ``"admin/<name>"``).
 
-Needs the ``server`` extra (FastAPI, uvicorn).
+Needs the ``server`` extra (FastAPI, uvicorn): without it, starting a server raises
+``ModuleNotFoundError`` naming the extra and how to install it.
 """
 
 from __future__ import annotations
@@ -87,6 +88,15 @@ class LocalServer:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> LocalServer:
+        from domino.server import INSTALL_HINT, missing_dependencies
+
+        missing = missing_dependencies()
+        if missing:
+            raise ModuleNotFoundError(
+                f"domino.testing needs the 'server' extra ({', '.join(missing)} not installed): "
+                f"{INSTALL_HINT}",
+                name=missing[0],
+            )
         import uvicorn
 
         from domino.server.app import create_app

@@ -7,6 +7,9 @@
 4. run examples/quickstart.py with DOMINO_API_HOST / DOMINO_USER_API_KEY set;
 5. stop the server with Ctrl-C (SIGINT) and exit with the quickstart's exit code.
 
+Ctrl-C during the demo stops the quickstart and the server and exits 130 with one line, not a
+traceback from each process.
+
 The files the quickstart downloads are kept in ``demo-data/results`` (or ``--results-dir``).
 """
 
@@ -121,19 +124,29 @@ def main(argv: list[str] | None = None) -> int:
             DOMINO_DEMO_OUTPUT_DIR=str(args.results_dir),
         )
         print("==> Running examples/quickstart.py", flush=True)
+        # Its own session: a Ctrl-C in the terminal reaches only this script, which stops the
+        # quickstart itself (SIGTERM ends it without a traceback of its own).
+        quickstart = subprocess.Popen(
+            [sys.executable, str(QUICKSTART)], env=env, start_new_session=True
+        )
         try:
-            quickstart = subprocess.run(
-                [sys.executable, str(QUICKSTART)], env=env, timeout=QUICKSTART_TIMEOUT
-            )
+            quickstart.wait(timeout=QUICKSTART_TIMEOUT)
         except subprocess.TimeoutExpired:
             print(f"quickstart did not finish within {QUICKSTART_TIMEOUT:.0f}s", file=sys.stderr)
             return 1
+        finally:
+            if quickstart.poll() is None:
+                quickstart.terminate()
+                quickstart.wait()
         verdict = "OK" if quickstart.returncode == 0 else f"FAILED ({quickstart.returncode})"
         print(f"==> Quickstart {verdict}", flush=True)
         if quickstart.returncode != 0:
             tail = log_path.read_text(errors="replace").splitlines()[-40:]
             print("Last lines of the server log:", *tail, sep="\n    ", file=sys.stderr)
         return quickstart.returncode
+    except KeyboardInterrupt:
+        print("==> Interrupted", file=sys.stderr, flush=True)
+        return 130
     finally:
         print("==> Stopping domino-server", flush=True)
         stop(server)

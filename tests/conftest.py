@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,6 @@ def _clear_domino_environment(monkeypatch: pytest.MonkeyPatch, _session_cache_ho
     # Interrupted uploads leave resume state behind; keep it out of the developer's (or the CI
     # user's, possibly read-only) home directory. Tests that inspect it set their own.
     monkeypatch.setenv("XDG_CACHE_HOME", str(_session_cache_home))
+    # Profiles saved by `domino login` live under the config dir: never the developer's own,
+    # and a fresh (not yet created) one per test so a login never leaks into another test.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(_session_cache_home / f"config-{uuid.uuid4().hex}"))

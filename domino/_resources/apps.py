@@ -39,11 +39,19 @@ class AppsMixin(ClientBase):
         return self.app_id
 
     def app_get_status(self, app_id: str | None) -> str | None:
-        """The app's status (``Running``, ``Stopped``, ``Failed`` ...), ``None`` for no app."""
+        """The app's status (``Running``, ``Stopped``, ``Failed`` ...), ``None`` for no app.
+
+        When the app has failed, the reason the server gives (for domino-server: the exit code
+        of ``app.sh`` and its last lines of output) is logged at WARNING.
+        """
         if app_id is None:
             return None
         path = self._routes.app(app_id)
-        status = expect_dict(self._get(path), f"GET {path}").get("status")
+        answer = expect_dict(self._get(path), f"GET {path}")
+        status = answer.get("status")
+        if status == "Failed":
+            reason = answer.get("message") or answer.get("statusMessage")
+            logger.warning("App %s failed: %s", app_id, reason or "(the server gave no reason)")
         return None if status is None else str(status)
 
     @renamed_kwargs(appId="app_id")

@@ -12,7 +12,7 @@ from domino._compat import renamed_kwargs
 from domino._resources.runs import TERMINAL_STATUSES, RunsMixin
 from domino._types import HardwareTierEntry, Job
 from domino._validation import JobValidator
-from domino.exceptions import InvalidArgumentError
+from domino.exceptions import InvalidArgumentError, WaitInterrupted
 
 __all__ = ["JobsMixin"]
 
@@ -136,7 +136,9 @@ class JobsMixin(RunsMixin):
         Raises :class:`~domino.exceptions.RunFailedException` (id, status, last output lines)
         for any terminal status other than Succeeded, and
         :class:`~domino.exceptions.PollTimeoutError` (also ``polling2.TimeoutException``)
-        after ``max_poll_time`` seconds (``0``/``None``: no limit).
+        after ``max_poll_time`` seconds (``0``/``None``: no limit). Ctrl-C while waiting
+        raises :class:`~domino.exceptions.WaitInterrupted` (a ``KeyboardInterrupt``) naming
+        the job, which keeps running, and how to stop it.
         """
         from domino._wait import check_poll_args, poll
 
@@ -159,19 +161,23 @@ class JobsMixin(RunsMixin):
                 statuses.get("executionStatus") in TERMINAL_STATUSES
             )
 
-        final = poll(
-            fetch,
-            is_done=is_done,
-            poll_freq=poll_freq,
-            max_poll_time=max_poll_time or None,
-            describe=lambda status: f"status {_statuses(status, job_id).get('executionStatus')}",
-            tolerate=tuple(ignore_exceptions),
-            what=f"job {job_id}",
-        )
+        try:
+            final = poll(
+                fetch,
+                is_done=is_done,
+                poll_freq=poll_freq,
+                max_poll_time=max_poll_time or None,
+                describe=lambda s: str(_statuses(s, job_id).get("executionStatus")),
+                tolerate=tuple(ignore_exceptions),
+                what=f"job {job_id}",
+            )
+        except KeyboardInterrupt as interrupt:
+            project = f"{self._owner_username}/{self._project_name}"
+            raise WaitInterrupted("job", job_id, project) from interrupt
         execution = _statuses(final, job_id).get("executionStatus")
         if execution != "Succeeded":
             self._raise_failed("job", job_id, execution)
-        self.process_log(self.get_run_log(job_id, include_setup_log=False))
+        self.process_log(self._raw_stdout(job_id))
         return final
 
     # ------------------------------------------------------------------ other job calls

@@ -2,71 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import logging
-import re
-from html.parser import HTMLParser
 from typing import Any, NoReturn
 
 import requests
 
-from domino import exceptions
+from domino import _output, exceptions
 from domino._base import ClientBase, expect_dict, require
 from domino._compat import renamed_kwargs
 from domino._types import Run, RunStartResult
 
-__all__ = ["RunsMixin", "TERMINAL_STATUSES", "output_tail", "strip_html"]
+__all__ = ["RunsMixin", "TERMINAL_STATUSES"]
 
 logger = logging.getLogger(__name__)
 
 #: statuses after which a run or job never changes again
 TERMINAL_STATUSES = frozenset({"Succeeded", "Failed", "Error", "Stopped"})
-
-#: how many trailing output lines a RunFailedException carries
-TAIL_LINES = 20
-
-# Domino wraps v1 stdout in <pre style=...> ... </pre> with <span class=...> colouring.
-_PRE_OPEN = re.compile(r"\A<pre\b[^>]*>")
-_PRE_CLOSE = re.compile(r"</pre>\s*\Z")
-_SPAN_TAG = re.compile(r"</?span\b[^>]*>")
-# the repr-escaped newline that older Domino versions left in the stdout text
-_ESCAPED_NEWLINE = "'\\n'\n"
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def strip_html(line: str) -> str:
-    """The text of an HTML fragment: tags dropped, entities decoded (stdlib parser only)."""
-    if "<" not in line and "&" not in line:
-        return line
-    parser = _TextExtractor()
-    parser.feed(line)
-    parser.close()
-    return "".join(parser.parts)
-
-
-def output_tail(log: str, lines: int = TAIL_LINES) -> str:
-    """The last ``lines`` meaningful lines of a run log, as plain text."""
-    kept = [strip_html(line) for line in log.splitlines() if line.strip() and line != "."]
-    return "\n".join(kept[-lines:])
-
-
-def unwrap_stdout(raw: str) -> str:
-    """Remove Domino's ``<pre>``/``<span>`` wrapping; plain text passes through untouched."""
-    wrapped = _PRE_OPEN.match(raw) is not None
-    text = _PRE_OPEN.sub("", raw, count=1)
-    text = _SPAN_TAG.sub("", text)
-    text = _PRE_CLOSE.sub("", text)
-    text = text.replace(_ESCAPED_NEWLINE, "\n")
-    # inside <pre> the server HTML-escapes the program's output
-    return html.unescape(text) if wrapped else text
 
 
 class RunsMixin(ClientBase):
@@ -159,7 +110,9 @@ class RunsMixin(ClientBase):
         Raises :class:`~domino.exceptions.RunFailedException` (id, status, last output lines)
         when the run ends in Failed/Error/Stopped; :class:`~domino.exceptions.PollTimeoutError`
         after ``max_poll_time`` seconds; :class:`~domino.exceptions.PollRetriesExceededError`
-        after more than ``retry_count`` consecutive failed polls.
+        after more than ``retry_count`` consecutive failed polls;
+        :class:`~domino.exceptions.WaitInterrupted` (a ``KeyboardInterrupt``) on Ctrl-C,
+        naming the run, which keeps running, and how to stop it.
         """
         from domino._wait import check_poll_args, poll
 
@@ -173,17 +126,21 @@ class RunsMixin(ClientBase):
         def is_done(run: dict[str, Any]) -> bool:
             return run.get("status") in TERMINAL_STATUSES or run.get("isCompleted") is True
 
-        final = poll(
-            fetch,
-            is_done=is_done,
-            poll_freq=poll_freq,
-            max_poll_time=max_poll_time,
-            describe=lambda run: f"status {run.get('status')}",
-            # a run that just started may briefly be unknown (404): count it as a failed check
-            tolerate=(requests.RequestException, exceptions.NotFoundError),
-            max_consecutive_failures=retry_count,
-            what=f"run {run_id}",
-        )
+        try:
+            final = poll(
+                fetch,
+                is_done=is_done,
+                poll_freq=poll_freq,
+                max_poll_time=max_poll_time,
+                describe=lambda run: str(run.get("status")),
+                # a run that just started may briefly be unknown (404): a failed check
+                tolerate=(requests.RequestException, exceptions.NotFoundError),
+                max_consecutive_failures=retry_count,
+                what=f"run {run_id}",
+            )
+        except KeyboardInterrupt as interrupt:
+            project = f"{self._owner_username}/{self._project_name}"
+            raise exceptions.WaitInterrupted("run", run_id, project) from interrupt
         status = final.get("status")
         if status != "Succeeded":
             self._raise_failed("run", run_id, status)
@@ -192,13 +149,13 @@ class RunsMixin(ClientBase):
     def _raise_failed(self, kind: str, run_id: str, status: Any) -> NoReturn:
         """Replay the output into the log and raise RunFailedException naming its tail."""
         try:
-            log = self.get_run_log(run_id, include_setup_log=False)
+            raw = self._raw_stdout(run_id)
         except (requests.RequestException, exceptions.DominoException) as error:
             # the run's failure is the news; a failed log fetch must not replace it
             tail = f"(output unavailable: {error})"
         else:
-            self.process_log(log)
-            tail = output_tail(log) or "(no output)"
+            self.process_log(raw)
+            tail = _output.tail(raw) or "(no output)"
         raise exceptions.RunFailedException(
             f"Remote {kind} {run_id} finished but did not succeed: status {status}. "
             f"Last lines of output:\n{tail}",
@@ -207,34 +164,38 @@ class RunsMixin(ClientBase):
             output_tail=tail,
         )
 
+    def _run_logs(self, run_id: str) -> dict[str, Any]:
+        path = self._routes.run_stdout(run_id)
+        return expect_dict(self._get(path), f"GET {path}")
+
+    def _raw_stdout(self, run_id: str) -> str:
+        """stdout exactly as the server sent it (envelope and all)."""
+        return str(self._run_logs(run_id).get("stdout") or "")
+
     @renamed_kwargs(runId="run_id")
     def runs_stdout(self, run_id: str) -> str:
-        """The run's stdout with Domino's HTML wrapping removed."""
-        path = self._routes.run_stdout(run_id)
-        raw = expect_dict(self._get(path), f"GET {path}").get("stdout") or ""
-        return unwrap_stdout(str(raw))
+        """The run's stdout as the program wrote it (Domino's HTML envelope, if any, removed)."""
+        return _output.as_text(self._raw_stdout(run_id))
 
     @renamed_kwargs(runId="run_id", includeSetupLog="include_setup_log")
     def get_run_log(self, run_id: str, include_setup_log: bool = True) -> str:
-        """Setup log (optional) and stdout joined by a newline, from one GET."""
-        path = self._routes.run_stdout(run_id)
-        logs = expect_dict(self._get(path), f"GET {path}")
+        """Setup log (optional) and stdout joined by a newline, from one GET, each as written
+        (the same text :meth:`runs_stdout` returns)."""
+        logs = self._run_logs(run_id)
         parts = []
         if include_setup_log and logs.get("setup") is not None:
-            parts.append(str(logs["setup"]))
-        parts.append(str(logs.get("stdout") or ""))
+            parts.append(_output.as_text(str(logs["setup"])))
+        parts.append(_output.as_text(str(logs.get("stdout") or "")))
         return "\n".join(parts)
 
     def process_log(self, log: str) -> None:
-        """Replay a run log into the ``domino.domino`` logger, one record per line.
+        """Replay a run log into the ``domino.domino`` logger, one record per non-blank line.
 
-        HTML tags are stripped; lines Domino marks ``text-danger`` log at WARNING, others INFO.
+        Plain text is logged as written. Inside Domino's HTML envelope the tags are removed
+        and lines Domino marks ``text-danger`` (stderr) log at WARNING; the rest at INFO.
         """
-        for line in log.splitlines():
-            if not line or line == ".":
-                continue
-            text = strip_html(line)
-            if "text-danger" in line:
-                self.log.warning("%s", text)
+        for line in _output.lines(log):
+            if line.error:
+                self.log.warning("%s", line.text)
             else:
-                self.log.info("%s", text)
+                self.log.info("%s", line.text)

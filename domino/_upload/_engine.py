@@ -59,12 +59,17 @@ class UploadSummary:
     resumed: bool
 
     def __str__(self) -> str:
-        rate = self.bytes_sent / self.duration / 1e6 if self.duration > 0 else 0.0
+        rate = self.bytes_sent / self.duration if self.duration > 0 else 0.0
         return (
-            f"{self.files} files, {_size(self.bytes_sent)} sent, {_size(self.bytes_skipped)} "
-            f"already on the server, {self.retries} retries, {self.duration:.1f} s "
-            f"({rate:.1f} MB/s){', resumed' if self.resumed else ''}"
+            f"{_count(self.files, 'file')}, {_size(self.bytes_sent)} sent, "
+            f"{_size(self.bytes_skipped)} already on the server, "
+            f"{_count(self.retries, 'retry', 'retries')}, {self.duration:.1f} s "
+            f"({_size(int(rate))}/s){', resumed' if self.resumed else ''}"
         )
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _size(n: int) -> str:
@@ -82,6 +87,14 @@ class _SessionGone(Exception):
 
 class _Fatal(Exception):
     """A worker or the producer failed; carries the user-facing message."""
+
+
+class _Unreachable(_Fatal):
+    """The server stayed away (network errors, timeouts, 5xx) past the retry deadline.
+
+    The session is kept, not cancelled (a cancel could not reach the server either), and so is
+    the resume state: calling again sends only what is missing.
+    """
 
 
 class UploadEngine:
@@ -109,6 +122,7 @@ class UploadEngine:
         self.state = state
         self.reporter = reporter
         self.policy = _wire.RetryPolicy(deadline=retry_deadline)
+        self.retry_log = _wire.RetryLog()
         connect, read = http.timeout
         self.chunk_timeout = (connect, max(read, _CHUNK_READ_TIMEOUT))
         self.end_timeout = (connect, max(read, _END_READ_TIMEOUT))
@@ -130,9 +144,10 @@ class UploadEngine:
         self.active = self.max_workers
         self.all_done = threading.Event()
 
-    def _count_retry(self) -> None:
+    def _count_retry(self, what: str, problem: str, attempt: int, delay: float) -> None:
         with self.lock:
             self.retries += 1
+        self.retry_log.failed(what, problem, attempt, delay, self.policy.deadline)
 
     def _snapshot(self) -> UploadProgress:
         with self.lock:
@@ -172,6 +187,8 @@ class UploadEngine:
 
         resumed = key is not None
         try:
+            if key is None and self.target:
+                self._check_target()
             if key is None:
                 key = self._start()
                 self.state.begin(key)
@@ -197,6 +214,9 @@ class UploadEngine:
                     self.root.path,
                 )
             raise
+        except _Unreachable as exc:
+            self.state.close()
+            raise _kept(exc, self.root.path) from (exc.__cause__ or exc)
         except _Fatal as exc:
             self._abandon(key)
             raise DatasetUploadError(f"{exc}; the upload session was cancelled") from (
@@ -215,6 +235,8 @@ class UploadEngine:
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
+            if isinstance(exc, _wire.ChunkRejected) and exc.retryable:
+                raise _kept(exc, self.root.path) from exc
             self._abandon(key)
             if isinstance(exc, _wire.ChunkRejected):
                 raise DatasetUploadError(f"{exc}; the upload session was cancelled") from exc
@@ -255,7 +277,32 @@ class UploadEngine:
 
     # ------------------------------------------------------------------ session requests
 
+    def _check_target(self) -> None:
+        """Refuse a missing ``target_relative_path`` before a single byte is sent.
+
+        The API has no call that lists or creates a dataset folder, and the target is only
+        named at End; so an empty session is started and ended with the target — the server
+        checks the folder the way it would at the real End — and the upload proper starts only
+        if that End is accepted.
+        """
+        assert self.target is not None
+        key = self._start()
+        try:
+            self._end(key)
+        except _wire.ChunkRejected as exc:
+            self._cancel(key)
+            if exc.retryable:
+                raise DatasetUploadError(f"{exc}; nothing was uploaded") from exc
+            raise DatasetUploadError(
+                f"target_relative_path {self.target!r} was refused by dataset {self.dataset_id} "
+                f"({_wire.detail(exc)}); the folder must already exist in the dataset: create it "
+                f"by uploading a local folder named {self.target.rsplit('/', 1)[-1]!r} without "
+                "target_relative_path, or leave target_relative_path out. Nothing was uploaded "
+                "(the empty session that checked the folder was cancelled)."
+            ) from exc
+
     def _start(self) -> str:
+        # An unknown dataset fails here, before any chunk: NotFoundError with the server's words.
         response = self.http.request(
             "POST",
             Routes.upload_start(self.dataset_id),
@@ -284,6 +331,7 @@ class UploadEngine:
             stop=threading.Event(),
             what=f"completing the upload to dataset {self.dataset_id}",
             on_retry=self._count_retry,
+            on_success=self.retry_log.recovered,
             timeout=self.end_timeout,
         )
 
@@ -454,9 +502,12 @@ class UploadEngine:
                     stop=self.stop,
                     what=f"checking {where}",
                     on_retry=self._count_retry,
+                    on_success=self.retry_log.recovered,
                     timeout=self.chunk_timeout,
                 )
             except _wire.ChunkRejected as exc:
+                if exc.retryable:
+                    raise _Unreachable(str(exc)) from exc
                 if exc.status in (400, 404):
                     raise _SessionGone() from exc
                 raise _Fatal(str(exc)) from exc
@@ -482,12 +533,13 @@ class UploadEngine:
                 stop=self.stop,
                 what=f"sending {where}",
                 on_retry=self._count_retry,
+                on_success=self.retry_log.recovered,
                 data=body,
                 headers={"Csrf-Token": "nocheck", "Content-Type": content_type},
                 timeout=self.chunk_timeout,
             )
         except _wire.ChunkRejected as exc:
-            raise _Fatal(str(exc)) from exc
+            raise (_Unreachable if exc.retryable else _Fatal)(str(exc)) from exc
         self._done(entry, length, sent=True)
 
     def _done(self, entry: FileEntry, length: int, *, sent: bool) -> None:
@@ -501,6 +553,16 @@ class UploadEngine:
             entry.chunks_left -= 1
             if entry.chunks_left == 0:
                 self.files_done += 1
+
+
+def _kept(exc: BaseException, path: str) -> DatasetUploadError:
+    error = DatasetUploadError(
+        f"{exc}. The server could not be reached, so the upload session and its resume state "
+        f"were kept: call datasets_upload_files again with the same arguments once it is back "
+        f"and only what is missing of {path} is sent"
+    )
+    error.resumable = True
+    return error
 
 
 def _read_exactly(handle: Any, length: int, entry: FileEntry, number: int) -> bytes:

@@ -43,10 +43,25 @@ class Stopped(Exception):
 class ChunkRejected(Exception):
     """A request failed for good: a non-retryable status, or retries ran out."""
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        server_message: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.server_message = server_message
+
+
+def detail(exc: ChunkRejected) -> str:
+    """``HTTP 400: <the server's message>`` (or the whole error when there was no answer)."""
+    if exc.status is None or exc.server_message is None:
+        return str(exc)
+    return f"HTTP {exc.status}: {exc.server_message}"
 
 
 def _q(value: object) -> str:
@@ -254,7 +269,8 @@ def send(
     policy: RetryPolicy,
     stop: threading.Event,
     what: str,
-    on_retry: Callable[[], None] = lambda: None,
+    on_retry: Callable[[str, str, int, float], None] | None = None,
+    on_success: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> requests.Response:
     """Send until a 2xx, a non-retryable answer, the deadline, or a stop request.
@@ -277,11 +293,15 @@ def send(
         else:
             status = response.status_code
             if 200 <= status < 300:
+                if attempt and on_success is not None:
+                    on_success()
                 return response
             message = session.message(response)
             if status not in RETRY_STATUSES:
                 raise ChunkRejected(
-                    f"{what} was refused by the server (HTTP {status}): {message}", status=status
+                    f"{what} was refused by the server (HTTP {status}): {message}",
+                    status=status,
+                    server_message=message,
                 )
             problem = f"HTTP {status}: {message}"
             retry_after = _retry_after(response)
@@ -294,10 +314,47 @@ def send(
                 status=status,
                 retryable=True,
             )
-        on_retry()
-        logger.warning("%s failed (%s); retry %d in %.1f s", what, problem, attempt, delay)
+        if on_retry is None:
+            logger.warning("%s failed (%s); retry %d in %.1f s", what, problem, attempt, delay)
+        else:
+            on_retry(what, problem, attempt, delay)
         if stop.wait(delay):
             raise Stopped()
+
+
+class RetryLog:
+    """Retries of many workers logged as one story: a line per backoff step, not per request.
+
+    During an outage every worker fails and backs off on the same schedule; logging each of
+    them would print one warning per worker per step (hundreds over a long outage). Only the
+    first worker to reach a new step logs it, and the server answering again is noted once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._logged_step = 0
+
+    def failed(self, what: str, problem: str, attempt: int, delay: float, deadline: float) -> None:
+        with self._lock:
+            if attempt <= self._logged_step:
+                return
+            self._logged_step = attempt
+        if attempt == 1:
+            logger.warning(
+                "%s failed (%s); retrying with backoff for up to %g s (one line per step)",
+                what,
+                problem,
+                deadline,
+            )
+        else:
+            logger.warning("still failing (%s); retry step %d in %.1f s", problem, attempt, delay)
+
+    def recovered(self) -> None:
+        with self._lock:
+            if not self._logged_step:
+                return
+            self._logged_step = 0
+        logger.warning("the server answers again; the upload continues")
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

@@ -28,3 +28,16 @@ Layout (moto-style: backends know nothing of HTTP, routers are thin)::
 Routes under ``/_local/`` are this server's own control API and do not exist on Domino.
 The server never imports client internals: it is an independent check of the client.
 """
+
+from __future__ import annotations
+
+import importlib.util
+
+#: import names of the ``server`` extra's packages
+SERVER_EXTRA_MODULES = ("fastapi", "uvicorn", "python_multipart")
+INSTALL_HINT = "pip install 'dominodatalab[server]' (or pip install -e '.[server]' in a checkout)"
+
+
+def missing_dependencies() -> list[str]:
+    """The ``server`` extra's packages that are not installed (without importing them)."""
+    return [name for name in SERVER_EXTRA_MODULES if importlib.util.find_spec(name) is None]

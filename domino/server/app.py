@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 from fastapi import FastAPI
 
@@ -13,7 +14,20 @@ from domino.server import launch, openapi, uploads
 from domino.server.errors import install_handlers
 from domino.server.http_limits import BodyLimitMiddleware, HttpLimits
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
-from domino.server.routers import apps, datasets, files, jobs, meta, projects, runs
+from domino.server.routers import (
+    apps,
+    cost,
+    datasets,
+    environments,
+    files,
+    jobs,
+    meta,
+    metrics,
+    models,
+    projects,
+    projects_v4,
+    runs,
+)
 from domino.server.services import Services
 from domino.server.store import Store
 
@@ -40,6 +54,7 @@ def create_app(
     log_cap: int | None = None,
     http_limits: HttpLimits | None = None,
     admins: Iterable[str] = (),
+    serving_lock: IO[bytes] | None = None,
 ) -> FastAPI:
     """Build the server for ``data_dir``.
 
@@ -50,7 +65,9 @@ def create_app(
     ``sandbox``: None runs user code in the sandbox when this machine allows it, True requires
     it, False never uses it (see :mod:`domino.server.launch`). ``log_cap`` caps each
     execution's stored output (bytes); ``http_limits`` bounds requests
-    (:mod:`domino.server.http_limits`).
+    (:mod:`domino.server.http_limits`). ``serving_lock`` is the data dir's lock when the caller
+    already holds it (``domino-server serve`` takes it before anything else); otherwise the app
+    takes it at start-up.
     """
     store = Store(data_dir)
     policy = launch.configure(store.data_dir, sandbox=sandbox, log_cap=log_cap)
@@ -65,7 +82,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Two servers on one data dir would each take the other's executions for crashed ones.
-        lock = store.lock_for_serving()
+        lock = serving_lock or store.lock_for_serving()
         store.clean_temp()
         runner.recover_interrupted()
         services.apps.recover_interrupted()
@@ -96,7 +113,10 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limits=http_limits or HttpLimits())
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(CollapseSlashesMiddleware)
+    metrics.ensure_schema(store)
     for module in (meta, projects, files, runs, jobs, apps, datasets):
+        app.include_router(module.router)
+    for module in (projects_v4, environments, models, cost, metrics):
         app.include_router(module.router)
     app.include_router(uploads.router)
     openapi.install(app)

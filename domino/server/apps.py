@@ -24,6 +24,9 @@ from domino.server.store import InvalidInput, NotFound, Store, new_id, new_secre
 log = logging.getLogger(__name__)
 
 APP_SCRIPT = "app.sh"
+# how much of a failed app's output its status message carries
+_REASON_LINES = 10
+_REASON_CHARS = 2000
 
 
 class Apps:
@@ -137,6 +140,12 @@ class Apps:
     def log_text(self, app_id: str) -> str:
         return logtail.read_text(self.app_dir(app_id) / "app.log")
 
+    def _output_tail(self, app_id: str, lines: int = _REASON_LINES) -> str:
+        """The last lines the app printed (stdout and stderr), for a failure's message."""
+        kept = [line for line in self.log_text(app_id).splitlines() if line.strip()]
+        text = "\n".join(kept[-lines:])
+        return text if len(text) <= _REASON_CHARS else "..." + text[-_REASON_CHARS:]
+
     def start(
         self,
         app: dict[str, Any],
@@ -238,7 +247,13 @@ class Apps:
             if code == 0:
                 self._set(app_id, status="Stopped", message="app.sh exited with code 0")
             else:
-                self._set(app_id, status="Failed", message=f"app.sh exited with code {code}")
+                reason = f"{APP_SCRIPT} exited with code {code}"
+                tail = self._output_tail(app_id)
+                self._set(
+                    app_id,
+                    status="Failed",
+                    message=f"{reason}; its last output:\n{tail}" if tail else reason,
+                )
         except Exception:  # the store may be closing or reset
             log.debug("could not record the end of app %s", app_id, exc_info=True)
 

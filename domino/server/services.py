@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domino.server.apps import Apps
+from domino.server.cost import Cost
 from domino.server.datasets import Datasets
+from domino.server.environments import Environments
 from domino.server.executions import Executions
+from domino.server.models import Models
 from domino.server.projects import Projects
 from domino.server.repo import Repo
 from domino.server.runner import Runner
@@ -22,6 +25,9 @@ class Services:
     runner: Runner
     apps: Apps
     datasets: Datasets
+    environments: Environments
+    cost: Cost
+    models: Models
 
     @classmethod
     def build(cls, store: Store, *, workers: int | None, stop_grace: float) -> Services:
@@ -30,6 +36,9 @@ class Services:
         apps = Apps(store, repo, stop_grace=stop_grace)
         runner.on_shutdown.append(apps.kill_all)
         runner.on_reset.append(apps.kill_all)
+        models = Models(store, repo, stop_grace=stop_grace)
+        runner.on_shutdown.append(models.processes.stop_all)
+        runner.on_reset.append(models.reset)
         return cls(
             store=store,
             repo=repo,
@@ -38,6 +47,9 @@ class Services:
             runner=runner,
             apps=apps,
             datasets=Datasets(store),
+            environments=Environments(store),
+            cost=Cost(store),
+            models=models,
         )
 
     def ensure_quick_start(self, owner_name: str) -> None:

@@ -128,6 +128,26 @@ def email_for(name: str) -> str:
     return f"{name}@localhost"
 
 
+def lock_data_dir(data_dir: Path) -> IO[bytes]:
+    """Take ``data_dir``'s server lock (held while the returned file stays open).
+
+    Raises RuntimeError when another server process already serves this data dir. Needs only
+    the directory itself, so ``serve`` can check it before creating the database or any key.
+    """
+    path = Path(data_dir).resolve()
+    handle = open(path / "server.lock", "ab")  # noqa: SIM115 - held until close
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RuntimeError(f"another domino-server is already serving {path}") from None
+    return handle
+
+
+# Data dirs already warned about in this process (serve opens a store more than once).
+_WARNED_OPEN: set[Path] = set()
+
+
 class Store:
     """All durable state of one server. Thread-safe."""
 
@@ -136,7 +156,8 @@ class Store:
         # Owner-only: it holds every user's project files, datasets and credential hashes.
         self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         mode = self.data_dir.stat().st_mode & 0o777
-        if mode & 0o077:
+        if mode & 0o077 and self.data_dir not in _WARNED_OPEN:
+            _WARNED_OPEN.add(self.data_dir)
             log.warning(
                 "%s is open to other local users (mode %o); consider chmod 700", self.data_dir, mode
             )
@@ -228,19 +249,8 @@ class Store:
                 pass
 
     def lock_for_serving(self) -> IO[bytes]:
-        """Take the data dir's server lock (held while the returned file stays open).
-
-        Raises RuntimeError when another server process already serves this data dir.
-        """
-        handle = open(self.data_dir / "server.lock", "ab")  # noqa: SIM115 - held until close
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            raise RuntimeError(
-                f"another domino-server is already serving {self.data_dir}"
-            ) from None
-        return handle
+        """Take the data dir's server lock (see :func:`lock_data_dir`)."""
+        return lock_data_dir(self.data_dir)
 
     def clean_temp(self) -> int:
         """Remove what crashed writers left in the scratch directory (only while serving, with

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+import pytest
 from e2e_support import wait_for
 
 import domino
@@ -72,3 +74,26 @@ def test_republishing_reuses_the_same_app(
     wait_for(lambda: client.app_get_status(first), lambda s: s == "Running", what="app again")
     client.app_unpublish(app_id=first)
     wait_for(lambda: client.app_get_status(first), lambda s: s in NOT_RUNNING, what="stopped")
+
+
+def test_a_failed_app_logs_its_reason_from_app_get_status(
+    client: domino.Domino, upload: Callable[[str, str], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    upload("app.sh", 'echo "starting"\necho "error: port 8888 is taken" >&2\nexit 3\n')
+    client.app_publish()
+    app_id = client.app_id
+    with caplog.at_level(logging.WARNING, logger="domino"):
+        wait_for(lambda: client.app_get_status(app_id), lambda s: s == "Failed", what="failed")
+    reasons = [r.getMessage() for r in caplog.records if "failed:" in r.getMessage()]
+    assert reasons and "app.sh exited with code 3" in reasons[-1]
+    assert "error: port 8888 is taken" in reasons[-1]
+
+
+def test_an_app_without_app_sh_fails_saying_so(
+    client: domino.Domino, upload: Callable[[str, str], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    upload("main.py", "print('not an app')\n")
+    client.app_publish()
+    with caplog.at_level(logging.WARNING, logger="domino"):
+        assert client.app_get_status(client.app_id) == "Failed"
+    assert "app.sh not found in commit" in caplog.text

@@ -50,6 +50,16 @@ def _local(root: Path, prefix: str) -> dict[str, tuple[int, str]]:
     return out
 
 
+def _stats(server: Any) -> dict[str, int]:
+    response = requests.get(
+        f"{server.url}/_local/uploads/stats",
+        headers={"X-Domino-Api-Key": server.api_key},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
 def _sessions(server: Any) -> list[dict[str, Any]]:
     return server.app.state.store.query("SELECT key, state FROM upload_sessions")
 
@@ -212,16 +222,21 @@ def test_target_relative_path_places_files_inside_an_existing_folder(
     }
 
 
-def test_missing_target_folder_is_a_clear_error_and_the_session_is_cancelled(
+def test_missing_target_folder_is_refused_before_any_byte_is_sent(
     client: domino.Domino, domino_server: Any, dataset: str, tmp_path: Path
 ) -> None:
-    path = _write(tmp_path / "f.txt", b"data")
+    for i in range(30):
+        _write(tmp_path / "exports" / f"{i}.csv", os.urandom(1000))
     before = {s["key"] for s in _sessions(domino_server)}
+    stored = _stats(domino_server)["chunks_stored"]
     with pytest.raises(DatasetUploadError) as caught:
-        client.datasets_upload_files(dataset, path, target_relative_path="no/such/folder")
+        client.datasets_upload_files(
+            dataset, tmp_path / "exports", target_relative_path="no/such/folder"
+        )
     message = str(caught.value)
-    assert "no/such/folder" in message and "does not exist" in message
-    assert "cancelled" in message
+    assert "'no/such/folder'" in message and "does not exist" in message
+    assert "must already exist" in message and "Nothing was uploaded" in message
+    assert _stats(domino_server)["chunks_stored"] == stored  # not one chunk was sent
     assert _listing(domino_server, dataset) == {}
     mine = [s["state"] for s in _sessions(domino_server) if s["key"] not in before]
     assert mine == ["cancelled"]

@@ -4,6 +4,7 @@ local files changed or the server forgot the session."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 import requests
 
 import domino
+from domino.exceptions import DatasetUploadError
 from domino.server import uploads
 
 MiB = 1 << 20
@@ -315,3 +317,52 @@ def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_
     assert result.summary.resumed  # type: ignore[attr-defined]
     assert result.summary.bytes_skipped == stored  # type: ignore[attr-defined]
     assert _listing(domino_server, dataset) == {"payload.bin": (size, digest)}
+
+
+def test_an_outage_past_the_retry_deadline_keeps_the_session_and_the_next_call_resumes(
+    client: domino.Domino,
+    domino_server: Any,
+    dataset: str,
+    tmp_path: Path,
+    cache_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from domino._upload import _engine
+
+    folder = tmp_path / "data"
+    expected = {f"data/{i}.bin": _random_file(folder / f"{i}.bin", 512 * 1024) for i in range(6)}
+    kw = {"max_workers": 3, "target_chunk_size": 128 * 1024}
+    # The network goes away after 8 chunks and stays away past the (shortened) retry deadline.
+    monkeypatch.setattr(_engine, "DEFAULT_RETRY_DEADLINE", 1.5)
+    original = requests.Session.send
+    sent = []
+
+    def flaky(self: requests.Session, request: Any, **kw: Any) -> Any:
+        if request.method == "POST" and "/snapshot/file?" in request.url:
+            sent.append(1)
+            if len(sent) > 8:
+                raise requests.ConnectionError("Network is unreachable")
+        return original(self, request, **kw)
+
+    before = _settled_stats(domino_server)["chunks_stored"]  # the server is the session's
+    monkeypatch.setattr(requests.Session, "send", flaky)
+    with (
+        caplog.at_level(logging.WARNING, logger="domino"),
+        pytest.raises(DatasetUploadError) as caught,
+    ):
+        client.datasets_upload_files(dataset, folder, **kw)
+    assert caught.value.resumable
+    assert "open" in _session_states(domino_server).values()  # not cancelled
+    assert list(cache_dir.rglob("*.jsonl"))  # resume state kept
+    outage_lines = [r for r in caplog.records if r.name.startswith("domino._upload")]
+    assert len(outage_lines) <= 6, [r.getMessage() for r in outage_lines]
+    stored = _settled_stats(domino_server)["chunks_stored"] - before
+
+    monkeypatch.setattr(requests.Session, "send", original)  # the network is back
+    result = client.datasets_upload_files(dataset, folder, **kw)
+
+    summary = result.summary  # type: ignore[attr-defined]
+    assert summary.resumed and summary.chunks_skipped == stored
+    assert summary.chunks_sent == 6 * 4 - stored  # only what was missing
+    assert _listing(domino_server, dataset) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from domino import _upload
 from domino._http import HttpClient
 from domino._upload import _engine
 from domino.authentication import ApiKeyAuth
-from domino.exceptions import DatasetUploadError
+from domino.exceptions import DatasetUploadError, NotFoundError
 
 HOST = "http://domino.test"
 DS = "0123456789abcdef01234567"
@@ -222,16 +223,82 @@ def test_connection_errors_are_retried(http: HttpClient, mock: Any, tmp_path: Pa
     assert result.summary.retries == 1  # type: ignore[attr-defined]
 
 
-def test_retries_stop_at_the_deadline(
+def test_retries_running_out_keep_the_session_and_the_resume_state(
     http: HttpClient, mock: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_engine, "DEFAULT_RETRY_DEADLINE", 0.5)
     path = tmp_path / "f"
-    path.write_bytes(b"x")
+    path.write_bytes(b"x" * 10)
     mock.post(BASE, status_code=503, json={"message": "overloaded"})
-    with pytest.raises(DatasetUploadError, match="still failing .* overloaded"):
+    with pytest.raises(DatasetUploadError, match="still failing .* overloaded") as caught:
+        _upload.upload_files(http, DS, path, target_chunk_size=4, max_workers=1, progress=False)
+    assert caught.value.resumable and "call datasets_upload_files again" in str(caught.value)
+    assert ("GET", f"/cancel/{KEY}") not in _calls(mock)  # a cancel could not get through
+    assert list((tmp_path / "cache").rglob("*.jsonl"))
+
+    # The server is back: the same call resumes the same session and sends only what is missing.
+    mock.reset_mock()
+    mock.post(BASE, status_code=200)
+    mock.get(f"{BASE}/test", [{"status_code": 200}, {"status_code": 204}])
+    result = _upload.upload_files(
+        http, DS, path, target_chunk_size=4, max_workers=1, progress=False
+    )
+    calls = _calls(mock)
+    assert ("POST", "/start") not in calls and calls[-1] == ("GET", f"/end/{KEY}")
+    assert calls.count(("POST", "")) == 2  # chunk 1 was stored before the outage
+    assert result.summary.resumed  # type: ignore[attr-defined]
+
+
+def test_an_outage_logs_one_line_per_backoff_step_not_one_per_worker(
+    http: HttpClient,
+    mock: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(_engine, "DEFAULT_RETRY_DEADLINE", 1.5)
+    for i in range(8):
+        (tmp_path / "d" / f"{i}.bin").parent.mkdir(exist_ok=True)
+        (tmp_path / "d" / f"{i}.bin").write_bytes(b"x" * 8)
+    mock.post(BASE, exc=requests.ConnectionError("network is unreachable"))
+    with caplog.at_level(logging.INFO, logger="domino"), pytest.raises(DatasetUploadError):
+        _upload.upload_files(
+            http, DS, tmp_path / "d", target_chunk_size=4, max_workers=8, progress=False
+        )
+    attempts = _calls(mock).count(("POST", ""))
+    lines = [r for r in caplog.records if r.name.startswith("domino._upload._wire")]
+    steps = {r.getMessage().split("retry step ")[-1].split(" ")[0] for r in lines}
+    assert attempts >= 16  # every worker kept trying ...
+    assert len(lines) == len(steps) <= 8  # ... but each backoff step was told once
+
+
+def test_a_missing_target_folder_is_refused_before_any_chunk(
+    http: HttpClient, mock: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"x")
+    mock.get(
+        f"{BASE}/end/{KEY}",
+        status_code=400,
+        json={"message": "targetRelativePath 'raw' does not exist in the dataset"},
+    )
+    with pytest.raises(DatasetUploadError) as caught:
+        _upload.upload_files(http, DS, path, target_relative_path="raw", progress=False)
+    message = str(caught.value)
+    assert "'raw'" in message and "must already exist" in message and DS in message
+    assert "does not exist in the dataset" in message  # the server's own words
+    assert _calls(mock) == [("POST", "/start"), ("GET", f"/end/{KEY}"), ("GET", f"/cancel/{KEY}")]
+
+
+def test_an_unknown_dataset_is_named_before_any_chunk(
+    http: HttpClient, mock: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"x")
+    mock.post(f"{BASE}/start", status_code=404, json={"message": "dataset not found"})
+    with pytest.raises(NotFoundError, match="dataset not found"):
         _upload.upload_files(http, DS, path, progress=False)
-    assert _calls(mock)[-1] == ("GET", f"/cancel/{KEY}")
+    assert _calls(mock) == [("POST", "/start")]
 
 
 def test_failed_end_is_an_error_and_cancels(http: HttpClient, mock: Any, tmp_path: Path) -> None:

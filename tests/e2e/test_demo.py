@@ -59,3 +59,35 @@ def test_demo_runs_the_quickstart_against_a_fresh_server_and_exits_0(tmp_path: P
     assert out.index("==> Stopping domino-server") > out.index("Quickstart finished OK")
     assert (results / "summary.json").read_text() == ('{"n": 10, "sum_of_squares": 385}')
     assert (results / "squares.csv").read_text().splitlines()[-1] == "10,100"
+
+
+def test_ctrl_c_during_the_demo_stops_everything_with_one_line_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+    demo = subprocess.Popen(
+        [sys.executable, str(DEMO), "--results-dir", str(tmp_path / "results")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group: the "terminal" the test presses ^C in
+    )
+    try:
+        assert demo.stdout is not None
+        seen = []
+        for line in demo.stdout:
+            seen.append(line)
+            if "==> Running examples/quickstart.py" in line:
+                break
+        assert seen and "Running examples/quickstart.py" in seen[-1], "".join(seen)
+        os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        out, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    out = "".join(seen) + out
+    assert demo.returncode == 130, out + err
+    assert "Traceback" not in out + err, out + err
+    assert "==> Interrupted" in err and "==> Stopping domino-server" in out

@@ -271,7 +271,7 @@ def test_job_can_call_the_api_with_the_credentials_it_is_given(
     job = client.job_start_blocking(command="callback.py", poll_freq=POLL)
 
     out = client.runs_stdout(job["id"])
-    assert "version 200 5.10.0" in out
+    assert "version 200 5.11.0" in out
     assert "runs 200 self-listed" in out
 
 

@@ -83,7 +83,7 @@ def test_unknown_project_raises_project_not_found(domino_server: Any) -> None:
 def test_deployment_version_reports_a_version_every_feature_accepts(client: domino.Domino) -> None:
     version = client.deployment_version()
 
-    assert version["version"] == "5.10.0"
+    assert version["version"] == "5.11.0"
     assert client.requires_at_least("4.1.0")
     assert client.requires_at_least("5.1.1")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from domino.authentication import ApiKeyAuth, ProxyAuth
 from domino.exceptions import (
     DominoConnectionError,
     DominoTimeoutError,
+    InvalidSettingError,
     RateLimitedError,
     ServerError,
 )
@@ -345,7 +347,7 @@ def test_upload_requests_are_retried_by_the_upload_policy_alone(server: Scripted
         policy=policy,
         stop=threading.Event(),
         what="checking chunk 1",
-        on_retry=lambda: upload_retries.append(1),
+        on_retry=lambda *_: upload_retries.append(1),
     )
     assert response.status_code == 200
     assert sleeps == []  # the session's adapter did not retry the 503 on its own
@@ -384,3 +386,49 @@ def test_upload_grows_the_pool_without_touching_the_sessions_adapter_table(
     adapter = http.session.get_adapter(http.host)
     assert adapter._pool_maxsize == 12  # type: ignore[attr-defined]
     assert http.get("/x").status_code == 200
+
+
+# ---------------------------------------------------------------------- the per-call deadline
+
+
+def test_a_hung_server_fails_within_the_call_deadline_with_a_line_per_retry(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # accepts, never answers: 10 retries x 1 s reads would be 11 s without the deadline
+    server.plan(Action(200, delay=60))
+    client = _client(server, timeout=(2, 1), max_retries=10, deadline=3.5)
+    started = time.monotonic()
+    with (
+        caplog.at_level(logging.WARNING, logger="domino"),
+        pytest.raises(DominoTimeoutError) as info,
+    ):
+        client.get("/v4/jobs/1")
+    elapsed = time.monotonic() - started
+    assert elapsed < 3.5 + 2.5  # the deadline, plus generous slack for a loaded machine
+    assert "DOMINO_REQUEST_DEADLINE" in str(info.value) and "3.5 s" in str(info.value)
+    retries = [r for r in caplog.records if "retrying GET" in r.getMessage()]
+    assert retries and all(r.levelno == logging.WARNING for r in retries)
+    assert len(retries) == server.count() - 1  # one line per retry, none for the first try
+    assert "left of the 3.5 s deadline" in retries[0].getMessage()
+
+
+def test_the_deadline_cuts_a_long_read_timeout(server: ScriptedServer) -> None:
+    server.plan(Action(200, delay=60))
+    started = time.monotonic()
+    with pytest.raises(DominoTimeoutError):
+        _client(server, timeout=(2, 40), max_retries=0, deadline=1).get("/x")
+    assert time.monotonic() - started < 1 + 2.5
+
+
+def test_the_deadline_comes_from_domino_request_deadline(server: ScriptedServer) -> None:
+    assert _client(server, environ={}).deadline == 120
+    assert _client(server, environ={"DOMINO_REQUEST_DEADLINE": "7.5"}).deadline == 7.5
+    assert _client(server, environ={"DOMINO_REQUEST_DEADLINE": "0"}).deadline is None
+    with pytest.raises(InvalidSettingError, match="DOMINO_REQUEST_DEADLINE='soon'"):
+        _client(server, environ={"DOMINO_REQUEST_DEADLINE": "soon"})
+
+
+def test_a_quick_failure_is_still_retried_under_the_deadline(server: ScriptedServer) -> None:
+    server.plan(BUSY, BUSY, Action(200, {"ok": 1}))
+    assert _client(server, [], deadline=30).json("GET", "/x") == {"ok": 1}
+    assert server.count() == 3

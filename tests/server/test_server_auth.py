@@ -55,7 +55,7 @@ def test_wrong_key_wrong_password_and_wrong_token_get_401(server: LocalServer) -
 def test_version_answers_without_credentials(server: LocalServer) -> None:
     response = Api(server.url).get("/version")
     assert response.status_code == 200
-    assert response.json()["version"] == "5.10.0"
+    assert response.json()["version"] == "5.11.0"
 
 
 def test_other_users_project_is_forbidden(project: Project, other_user: tuple[str, Api]) -> None:
@@ -97,6 +97,18 @@ _NOT_PROJECT_SCOPED = {
     ("get", "/_local/uploads/stats"),
     ("post", "/project"),
     ("post", "/v4/projects"),
+    # the caller's own projects; deployment-wide environments and custom metrics
+    ("get", "/v4/gateway/projects"),
+    ("get", "/v1/environments"),
+    ("get", "/v4/environments/defaultEnvironment"),
+    ("get", "/api/environments/v1/environments/{environment_id}"),
+    ("delete", "/api/environments/v1/environments/{environment_id}"),
+    ("post", "/api/environments/beta/environments"),
+    ("post", "/api/environments/beta/environments/{environment_id}/revisions"),
+    ("patch", "/api/environments/beta/environments/{environment_id}/revisions/{revision_id}"),
+    ("post", "/api/metricValues/v1"),
+    ("get", "/api/metricValues/v1/{monitoring_id}/{metric}"),
+    ("post", "/api/metricAlerts/v1"),
 }
 
 
@@ -114,8 +126,26 @@ def test_a_stranger_gets_no_2xx_from_any_route_about_someone_elses_project(
     app = api.ok("POST", "/v4/modelProducts", json={"projectId": project.id, "name": "a"})["id"]
     upload = api.post(f"/v4/datasetrw/datasets/{dataset_id}/snapshot/file/start", json={}).json()
     tag = api.ok("POST", f"/v4/projects/{project.id}/tags", json={"tagNames": ["t"]})[0]["id"]
+    project.upload("model.py", "def predict(x):\n    return x\n")
+    model = api.ok(
+        "POST",
+        "/v1/models",
+        json={"projectId": project.id, "name": "m", "file": "model.py", "function": "predict"},
+    )["data"]["_id"]
+    version = api.ok("GET", f"/v1/models/{model}/versions")["data"][0]["_id"]
+    export = {"registryUrl": "r", "username": "u", "password": "p", "repository": "r", "tag": "t"}
+    export_id = api.ok("POST", f"/v4/models/{model}/{version}/exportImageToRegistry", json=export)[
+        "exportId"
+    ]
     commit = project.commits()[0]
     values = {
+        "model_id": model,
+        "version_id": version,
+        "target": "exportImageToRegistry",
+        "export_id": export_id,
+        "name": "some-tag",
+        "label": "Project",
+        "budget_id": project.id,
         "owner": project.owner,
         "project": project.name,
         "project_id": project.id,

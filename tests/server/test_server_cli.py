@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import time
@@ -129,16 +130,79 @@ def test_malformed_user_option_is_rejected_without_echoing_the_key(tmp_path: Pat
     assert result.returncode == 2 and "NAME:APIKEY" in result.stderr
 
 
-def test_second_serve_on_the_same_data_dir_exits_with_an_error(served, tmp_path: Path) -> None:
+def _one_line_exit_2(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """A start-up problem: exit status 2, one line on stderr naming it, nothing else."""
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "listening on" not in result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("domino-server: "), result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
+def test_second_serve_on_the_same_data_dir_is_one_line_and_exit_2(served, tmp_path: Path) -> None:
     served("--user", "admin:k-admin")
-    result = subprocess.run(
-        [*PYTHON, "serve", "--port", "0", "--data-dir", str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = _cli("serve", "--port", "0", "--data-dir", str(tmp_path / "data"))
+    _one_line_exit_2(result, "already serving", str((tmp_path / "data").resolve()))
+
+
+def test_bad_serve_arguments_are_refused_before_anything_is_created(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    _one_line_exit_2(
+        _cli("serve", "--port", "0", "--workers", "0", "--data-dir", str(fresh)), "--workers"
     )
-    assert result.returncode == 1
-    assert "already serving" in result.stdout + result.stderr
+    _one_line_exit_2(_cli("serve", "--port", "70000", "--data-dir", str(fresh)), "--port")
+    assert not fresh.exists()  # no data dir, database or admin key for a refused start
+    a_file = tmp_path / "file"
+    a_file.write_text("not a directory")
+    _one_line_exit_2(
+        _cli("serve", "--port", "0", "--data-dir", str(a_file)), str(a_file), "not a directory"
+    )
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        _one_line_exit_2(
+            _cli("serve", "--port", port, "--data-dir", str(fresh)), f"127.0.0.1:{port}"
+        )
+    assert not fresh.exists()
+
+
+def test_an_open_data_dir_is_warned_about_once_and_requests_are_not_logged(
+    served, tmp_path: Path
+) -> None:
+    data = tmp_path / "open"
+    data.mkdir()
+    data.chmod(0o777)
+    server = served("--user", "admin:k-admin", data_dir=data)
+    for _ in range(3):
+        requests.get(server.url + "/version", timeout=10)
+    _, output = server.interrupt()
+    assert output.count("mode 777") == 1, output
+    assert "GET /version" not in output  # no access log by default
+
+
+def test_access_log_flag_logs_each_request(served, tmp_path: Path) -> None:
+    server = served("--user", "admin:k-admin", "--access-log")
+    requests.get(server.url + "/version", timeout=10)
+    _, output = server.interrupt()
+    assert "GET /version" in output
+
+
+def test_add_user_twice_says_a_second_key_was_issued(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    first = _cli("add-user", "--data-dir", data, "dave")
+    assert first.returncode == 0 and "dave@localhost" in first.stderr
+    second = _cli("add-user", "--data-dir", data, "dave")
+    assert second.returncode == 0 and second.stdout.strip() != first.stdout.strip()
+    assert "already exists" in second.stderr and "earlier key still works" in second.stderr
+
+
+def test_help_shows_defaults_and_the_data_dir_variable() -> None:
+    text = _cli("serve", "--help").stdout
+    assert "(default: 8899)" in text and "(default: 127.0.0.1)" in text
+    assert "DOMINO_SERVER_DATA_DIR" in text and "--access-log" in text
 
 
 def test_one_key_for_two_users_is_refused_instead_of_logging_in_as_the_first(
@@ -178,4 +242,25 @@ def test_serve_without_the_server_extra_says_how_to_install_it(
     assert main(["serve", "--port", "0", "--data-dir", str(tmp_path / "data")]) == 2
     err = capsys.readouterr().err
     assert "uvicorn" in err and "pip install 'dominodatalab[server]'" in err
+    assert not (tmp_path / "data").exists()
+
+
+def test_domino_testing_without_the_server_extra_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from domino.testing import LocalServer
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "fastapi" else real_find_spec(name, *a),
+    )
+    with pytest.raises(ModuleNotFoundError) as caught:
+        LocalServer(tmp_path / "data").start()
+    message = str(caught.value)
+    assert "'server' extra" in message and "fastapi" in message
+    assert "pip install 'dominodatalab[server]'" in message
     assert not (tmp_path / "data").exists()

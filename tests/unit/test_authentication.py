@@ -107,6 +107,7 @@ def test_provider_names_are_in_public_precedence_order() -> None:
         "DOMINO_API_PROXY",
         "DOMINO_TOKEN_FILE",
         "DOMINO_USER_API_KEY",
+        "saved profile (domino login)",
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,11 @@ def test_configure_logging_leaves_level_alone_when_unset(domino_logger_level: ob
     logging.getLogger("domino").setLevel(logging.ERROR)
     _config.configure_logging({})
     assert logging.getLogger("domino").level == logging.ERROR
+
+
+def test_readme_settings_table_is_the_generated_one() -> None:
+    readme = (Path(__file__).parents[2] / "README.adoc").read_text(encoding="utf-8")
+    assert _config.settings_table() in readme, (
+        "README.adoc's environment-variable table is stale; regenerate it with "
+        "python -c 'from domino._config import settings_table; print(settings_table())'"
+    )

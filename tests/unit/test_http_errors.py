@@ -195,9 +195,14 @@ def test_default_timeout_applies_unless_the_call_passes_one(mock: Any) -> None:
     client = HttpClient(HOST, ApiKeyAuth(KEY), environ={"DOMINO_HTTP_TIMEOUT": "3,7"})
     mock.get(f"{HOST}/x", json={})
     client.get("/x")
-    assert mock.last_request.timeout == (3.0, 7.0)
+    assert _pair(mock.last_request.timeout) == (3.0, 7.0)
     client.get("/x", timeout=99)
-    assert mock.last_request.timeout == 99
+    assert _pair(mock.last_request.timeout) == (99.0, 99.0)
+
+
+def _pair(timeout: Any) -> tuple[float, float]:
+    """(connect, read) of the timeout a request was sent with (cut to the call's deadline)."""
+    return (timeout.connect_timeout, timeout.read_timeout)
 
 
 @pytest.mark.parametrize(
@@ -361,10 +366,19 @@ def test_explicit_timeout_none_keeps_the_default_instead_of_waiting_forever(
 ) -> None:
     mock.get(f"{HOST}/x", json={})
     client.get("/x", timeout=None)
-    assert mock.last_request.timeout == (10.0, 60.0)
+    assert _pair(mock.last_request.timeout) == (10.0, 60.0)
 
 
 def test_other_requests_errors_pass_through_unchanged(client: HttpClient) -> None:
     with pytest.raises(requests.exceptions.InvalidURL) as info:
         client.get("http://exa mple:notaport/x")
     assert info.value.__cause__ is None
+
+
+def test_error_messages_show_no_double_slash_in_the_path(client: HttpClient, mock: Any) -> None:
+    mock.get(f"{HOST}/v1/projects/a/b/files/c1//", status_code=404, json={"message": "nope"})
+    with pytest.raises(NotFoundError) as info:
+        client.get("/v1/projects/a/b/files/c1//")
+    assert str(info.value) == f"GET {HOST}/v1/projects/a/b/files/c1/ returned 404: nope"
+    assert info.value.url == f"{HOST}/v1/projects/a/b/files/c1/"
+    assert mock.last_request.url.endswith("/files/c1//")  # the wire format is kept

@@ -50,3 +50,15 @@ def test_html_error_page_is_reduced_to_its_text(data_file: Path) -> None:
         wire.get(f"{BASE}/cancel/upload-key-1", status_code=200)
         with pytest.raises(DatasetUploadError, match="HTTP 413.*Payload too large"):
             _upload.upload_files(http, "ds1", data_file, progress=False)
+
+
+def test_upload_summary_counts_in_words_and_one_unit_family() -> None:
+    from domino._upload._engine import UploadSummary
+
+    one = UploadSummary("ds1", 1, 3 << 20, 3 << 20, 0, 1, 0, 1, 2.0, False)
+    assert str(one) == (
+        "1 file, 3.0 MiB sent, 0 B already on the server, 1 retry, 2.0 s (1.5 MiB/s)"
+    )
+    many = UploadSummary("ds1", 2, 10, 4, 6, 2, 3, 0, 0.0, True)
+    assert str(many).startswith("2 files, 4 B sent, 6 B already on the server, 0 retries")
+    assert "MB/s" not in str(one) + str(many) and str(many).endswith("resumed")

@@ -1,4 +1,5 @@
-"""poll(): deadline, backoff shape, jitter bounds, tolerated vs. propagated errors.
+"""poll(): deadline, interval schedule (latency and request-rate promises), jitter bounds,
+tolerated vs. propagated errors.
 
 A fake clock advances only when poll() sleeps, so no test waits for real time.
 """
@@ -13,7 +14,7 @@ import polling2
 import pytest
 import requests
 
-from domino._wait import INITIAL_DELAY, poll
+from domino._wait import FRACTION, MIN_INTERVAL, interval, poll
 from domino.exceptions import (
     NotFoundError,
     PollRetriesExceededError,
@@ -63,28 +64,83 @@ def test_returns_first_done_value_without_sleeping_when_already_done() -> None:
     assert t.sleeps == []
 
 
-def test_backoff_starts_under_a_second_doubles_and_caps_at_poll_freq() -> None:
+def _check_times(finish_at: float, poll_freq: float = 5.0, rand: float = 0.0) -> list[float]:
+    """When poll() looks (fake seconds since the start) for a job that ends at ``finish_at``."""
     t = FakeTime()
-    fetch = _steps(["running"] * 8 + ["done"])
-    assert _poll(fetch, t, poll_freq=5.0) == "done"
-    assert t.sleeps == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
-    assert INITIAL_DELAY < 1
+    looks: list[float] = []
+
+    def fetch() -> str:
+        looks.append(t.now - 1000.0)
+        return "done" if t.now - 1000.0 >= finish_at else "running"
+
+    _poll(fetch, t, poll_freq=poll_freq, rand=rand, max_poll_time=None)
+    return looks
+
+
+def test_intervals_start_short_and_grow_with_the_time_waited_up_to_poll_freq() -> None:
+    t = FakeTime()
+    assert _poll(_steps(["running"] * 60 + ["done"]), t, poll_freq=5.0) == "done"
+    assert t.sleeps[:10] == [MIN_INTERVAL] * 10  # 0.25 s until 2.5 s have passed
+    waited = 0.0
+    for pause in t.sleeps:
+        assert pause == pytest.approx(interval(waited, 5.0))
+        waited += pause
+    assert t.sleeps[-1] == 5.0
+    assert all(b >= a - 1e-9 for a, b in zip(t.sleeps, t.sleeps[1:], strict=False))
+
+
+@pytest.mark.parametrize("finish_at", [0.1, 0.7, 2.0, 2.6, 7.3, 20.0, 33.3, 55.0, 300.0])
+def test_completion_is_noticed_within_max_of_0_3_s_and_a_tenth_of_the_time_waited(
+    finish_at: float,
+) -> None:
+    looks = _check_times(finish_at)
+    noticed = looks[-1]
+    assert noticed >= finish_at
+    assert noticed - finish_at <= max(0.3, 0.1 * finish_at, 0) + 1e-9
+    # the 5 s cap only starts to limit the latency bound after 50 s
+    if finish_at > 50:
+        assert noticed - finish_at <= 5.0
+
+
+def test_a_long_wait_averages_well_under_one_request_per_second() -> None:
+    looks = _check_times(600.0)
+    assert len(looks) / 600.0 < 1.0
+    assert len(looks) / 600.0 < 0.3  # settles at one check per poll_freq (5 s)
+    # The price of the latency promise is paid early: 10 looks in the first 2.5 s, then about
+    # 10 * ln(t / 2.5) more, so a 20 s job costs 33 checks (bench/wait_latency.py measures it).
+    assert len(_check_times(20.0)) <= 34
+    assert len(_check_times(2.0)) <= 10
 
 
 def test_small_poll_freq_caps_even_the_first_pause() -> None:
     t = FakeTime()
     _poll(_steps(["running", "running", "done"]), t, poll_freq=0.1)
-    assert t.sleeps == [0.1, 0.1]
+    assert t.sleeps == [pytest.approx(0.1), pytest.approx(0.1)]
+
+
+def test_a_slow_answer_is_counted_in_the_gap_not_added_to_it() -> None:
+    t = FakeTime()
+    answers = iter(["running", "running", "done"])
+
+    def slow_fetch() -> str:
+        t.now += 0.2  # each answer takes 200 ms
+        return next(answers)
+
+    _poll(slow_fetch, t, poll_freq=5.0)
+    assert t.sleeps == [pytest.approx(MIN_INTERVAL - 0.2), pytest.approx(MIN_INTERVAL - 0.2)]
 
 
 @pytest.mark.parametrize("rand", [0.0, 0.5, 0.999999])
-def test_jitter_only_shortens_pauses_by_at_most_a_quarter(rand: float) -> None:
+def test_jitter_only_shortens_pauses_by_at_most_a_tenth(rand: float) -> None:
     t = FakeTime()
-    _poll(_steps(["running"] * 7 + ["done"]), t, rand=rand, poll_freq=2.0)
-    nominal = [0.25, 0.5, 1.0, 2.0, 2.0, 2.0, 2.0]
-    for actual, expected in zip(t.sleeps, nominal, strict=True):
-        assert 0.75 * expected <= actual <= expected
-    assert t.sleeps[0] == pytest.approx(0.25 * (1 - 0.25 * rand))
+    _poll(_steps(["running"] * 40 + ["done"]), t, rand=rand, poll_freq=2.0)
+    waited = 0.0
+    for actual in t.sleeps:
+        nominal = interval(waited, 2.0)
+        assert 0.9 * nominal - 1e-9 <= actual <= nominal + 1e-9
+        waited += actual
+    assert t.sleeps[0] == pytest.approx(MIN_INTERVAL * (1 - 0.1 * rand))
+    assert FRACTION == 0.1
 
 
 def test_deadline_raises_poll_timeout_with_last_value() -> None:
@@ -123,8 +179,8 @@ def test_deadline_is_enforced_even_when_every_fetch_fails(caplog: pytest.LogCapt
 
 def test_no_deadline_when_max_poll_time_is_none() -> None:
     t = FakeTime()
-    assert _poll(_steps(["r"] * 50 + ["done"]), t, max_poll_time=None, poll_freq=1) == "done"
-    assert t.now > 1000 + 40
+    assert _poll(_steps(["r"] * 200 + ["done"]), t, max_poll_time=None, poll_freq=1) == "done"
+    assert t.now > 1000 + 150
 
 
 def test_tolerated_errors_are_logged_as_visible_warnings_and_polling_continues(

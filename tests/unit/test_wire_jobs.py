@@ -478,12 +478,12 @@ def test_job_start_blocking_returns_final_job_and_logs_stdout_once(
 ) -> None:
     final = job("Succeeded", completed=True)
     started.get(JOB, [{"json": job("Queued")}, {"json": job("Running")}, {"json": final}])
-    started.get(STDOUT, json={"setup": "s", "stdout": "<b>result</b> 42"})
+    started.get(STDOUT, json={"setup": "s", "stdout": "<pre>result &amp; <span>42</span></pre>"})
     with caplog.at_level(logging.INFO, logger="domino"):
         assert client.job_start_blocking(command="main.py arg", poll_freq=2) == final
     assert len(calls(started, "GET", JOB)) == 3
     assert len(calls(started, "GET", STDOUT)) == 1
-    assert "result 42" in [r.getMessage() for r in caplog.records]
+    assert "result & 42" in [r.getMessage() for r in caplog.records]
     assert all(pause <= 2 for pause in fake_time.sleeps)
     assert start_body(started)["commandToRun"] == "main.py arg"
 
@@ -536,6 +536,7 @@ def test_job_start_blocking_timeout_is_polling2_timeout_and_timeout_error(
         client.job_start_blocking(command="main.py", poll_freq=1, max_poll_time=5)
     assert isinstance(info.value, TimeoutError)
     assert isinstance(info.value, exceptions.PollTimeoutError)
+    assert str(info.value).endswith("did not finish within 5 s (last status: Running)")
 
 
 def test_job_start_blocking_passes_kwargs_to_job_start(
@@ -546,3 +547,17 @@ def test_job_start_blocking_passes_kwargs_to_job_start(
     client.job_start_blocking(command="main.py arg", hardware_tier_name="Small", title="t")
     body = start_body(started)
     assert body["overrideHardwareTierId"] == "small-k8s" and body["title"] == "t"
+
+
+def test_ctrl_c_while_waiting_names_the_job_that_keeps_running_and_how_to_stop_it(
+    client: Domino, started: requests_mock.Mocker, fake_time: FakeTime
+) -> None:
+    started.get(JOB, [{"json": job("Running")}, {"exc": KeyboardInterrupt}])
+    with pytest.raises(KeyboardInterrupt) as info:
+        client.job_start_blocking(command="main.py")
+    assert isinstance(info.value, exceptions.WaitInterrupted)
+    assert (info.value.kind, info.value.execution_id) == ("job", JOB_ID)
+    message = str(info.value)
+    assert f"job {JOB_ID} of project alice/churn is still running" in message
+    assert f"domino job stop {JOB_ID} --project alice/churn" in message
+    assert not calls(started, "POST", f"{HOST}/v4/jobs/stop")  # it was not stopped

@@ -115,7 +115,7 @@ def test_runs_stdout_keeps_plain_text_containing_the_word_span(
 def test_runs_stdout_turns_escaped_newline_marker_into_newline(
     client: Domino, wire: requests_mock.Mocker
 ) -> None:
-    wire.get(STDOUT, json={"setup": "", "stdout": "a'\\n'\nb"})
+    wire.get(STDOUT, json={"setup": "", "stdout": PRE + "a'\\n'\nb</pre>"})
     assert client.runs_stdout(RUN_ID) == "a\nb"
 
 
@@ -142,7 +142,10 @@ def test_get_run_log_tolerates_missing_setup_key(
 def test_process_log_strips_html_and_uses_warning_for_text_danger(
     client: Domino, caplog: pytest.LogCaptureFixture
 ) -> None:
-    log = "<span class='text-danger'>boom &amp; bust</span>\n.\n\n<b>fine</b>\nplain"
+    log = (
+        PRE
+        + "<span class='text-danger'>boom &amp; bust</span>\n.\n\n<span>fine</span>\nplain</pre>"
+    )
     with caplog.at_level(logging.INFO, logger="domino"):
         client.process_log(log)
     records = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "domino.domino"]
@@ -151,6 +154,44 @@ def test_process_log_strips_html_and_uses_warning_for_text_danger(
         (logging.INFO, "fine"),
         (logging.INFO, "plain"),
     ]
+
+
+# Plain text is output as written, in every caller (one function decides: domino._output).
+PLAIN = (
+    'Traceback (most recent call last):\n  File "main.py", line 3, in <module>\n'
+    "a<b and c>d &amp; <span>x</span> 'spanning'\n'\\n'\nValueError: boom"
+)
+
+
+def test_plain_output_is_byte_for_byte_in_stdout_log_replay_and_failure_tail(
+    client: Domino,
+    wire: requests_mock.Mocker,
+    fake_time: FakeTime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    wire.get(STDOUT, json={"setup": "", "stdout": PLAIN})
+    assert client.runs_stdout(RUN_ID) == PLAIN
+    assert client.get_run_log(RUN_ID, include_setup_log=False) == PLAIN
+    wire.post(RUNS, json=START_ANSWER)
+    wire.get(RUN, json=run("Failed"))
+    with (
+        caplog.at_level(logging.INFO, logger="domino"),
+        pytest.raises(exceptions.RunFailedException) as info,
+    ):
+        client.runs_start_blocking(["main.py"])
+    assert info.value.output_tail == PLAIN
+    assert PLAIN in str(info.value)
+    replayed = [r.getMessage() for r in caplog.records if r.name == "domino.domino"]
+    assert "\n".join(replayed) == PLAIN
+
+
+def test_get_run_log_and_runs_stdout_agree_on_enveloped_output(
+    client: Domino, wire: requests_mock.Mocker
+) -> None:
+    raw = PRE + "<span class='text-danger'>x &lt; y</span>\n</pre>"
+    wire.get(STDOUT, json={"setup": "", "stdout": raw})
+    assert client.runs_stdout(RUN_ID) == "x < y\n"
+    assert client.get_run_log(RUN_ID, include_setup_log=False) == client.runs_stdout(RUN_ID)
 
 
 def test_process_log_makes_no_request(client: Domino, wire: requests_mock.Mocker) -> None:
@@ -199,6 +240,18 @@ def test_runs_start_blocking_non_succeeded_raises_with_id_status_and_output_tail
     assert len(calls(wire, "GET", STDOUT)) == 1
 
 
+def test_runs_start_blocking_ctrl_c_says_the_run_is_still_running_and_how_to_stop_it(
+    client: Domino, wire: requests_mock.Mocker, fake_time: FakeTime
+) -> None:
+    wire.post(RUNS, json=START_ANSWER)
+    wire.get(RUN, [{"json": run("Running")}, {"exc": KeyboardInterrupt}])
+    with pytest.raises(exceptions.WaitInterrupted) as info:
+        client.runs_start_blocking(["main.py"])
+    assert isinstance(info.value, KeyboardInterrupt) and info.value.execution_id == RUN_ID
+    assert f"run {RUN_ID} of project alice/churn is still running" in str(info.value)
+    assert f"domino job stop {RUN_ID} --project alice/churn" in str(info.value)
+
+
 def test_runs_start_blocking_timeout_raises_poll_timeout_error(
     client: Domino, wire: requests_mock.Mocker, fake_time: FakeTime
 ) -> None:
@@ -208,7 +261,7 @@ def test_runs_start_blocking_timeout_raises_poll_timeout_error(
         client.runs_start_blocking(["main.py"], poll_freq=1, max_poll_time=10)
     assert isinstance(info.value, TimeoutError)
     assert fake_time.now == pytest.approx(10)
-    assert "Running" in str(info.value)
+    assert str(info.value).endswith("(last status: Running)")  # "status" once
 
 
 def test_runs_start_blocking_tolerates_transient_errors_up_to_retry_count(

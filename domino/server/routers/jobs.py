@@ -217,4 +217,4 @@ def useable_environments(
     project_id: str, user: User = Depends(current_user), svc: Services = Depends(services)
 ) -> dict[str, Any]:
     project_by_id(svc, user, project_id)
-    return catalogue.useable_environments()
+    return svc.environments.useable(user.id, user.is_admin)

@@ -13,7 +13,7 @@ from domino.server.routers.deps import PlainJSONRoute
 
 router = APIRouter(route_class=PlainJSONRoute)
 
-SERVER_VERSION = "5.10.0"
+SERVER_VERSION = "5.11.0"
 
 
 @router.get("/version")

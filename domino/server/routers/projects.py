@@ -86,6 +86,7 @@ def project_create_v4(
         if owner is None:
             raise ApiError(400, f"owner {body['ownerId']!r} does not exist")
         owner_name = owner["name"]
+    billing_tag = svc.cost.check_new_project(body.get("billingTag"))
     # One transaction: a bad collaborator or tag leaves no project behind.
     with svc.store.transaction():
         summary = _create(
@@ -102,6 +103,8 @@ def project_create_v4(
                 )
         if tag_names:
             svc.projects.add_tags(project["id"], tag_names, user.id)
+        if billing_tag:
+            svc.cost.set_project_tag(project["id"], billing_tag)
         return svc.projects.summary(project)
 
 

@@ -1,0 +1,93 @@
+"""What the commands print: JSON for programs, aligned tables and short lines for people.
+
+Rules: data goes to stdout, everything else (progress, status changes, hints) to stderr, so
+``--json`` output can be piped into ``jq`` untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import click
+
+__all__ = ["Column", "emit_json", "format_time", "info", "print_table", "warn"]
+
+
+def emit_json(value: Any) -> None:
+    """``value`` as indented JSON on stdout (keys in the order the server or command gave)."""
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+def info(message: str) -> None:
+    """A line for the person at the terminal (stderr, never mixed into data)."""
+    click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    click.echo(click.style(message, fg="yellow"), err=True)
+
+
+class Column:
+    """A table column: a heading and how to get the cell text from a row."""
+
+    def __init__(self, heading: str, get: str | Callable[[Any], Any]) -> None:
+        self.heading = heading
+        self._get = get
+
+    def cell(self, row: Any) -> str:
+        if callable(self._get):
+            value = self._get(row)
+        else:
+            value = dig(row, self._get)
+        return "" if value is None else str(value)
+
+
+def dig(row: Any, path: str) -> Any:
+    """``row["a"]["b"]`` for ``"a.b"``; ``None`` as soon as a level is missing."""
+    value = row
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def print_table(rows: Iterable[Any], columns: Sequence[Column], *, empty: str = "") -> None:
+    """Rows as a left-aligned table with a heading line; ``empty`` (to stderr) if none."""
+    cells = [[c.cell(row) for c in columns] for row in rows]
+    if not cells:
+        if empty:
+            info(empty)
+        return
+    headings = [c.heading for c in columns]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headings)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    click.echo(line(headings))
+    for row in cells:
+        click.echo(line(row))
+
+
+def format_time(epoch_ms: Any) -> str:
+    """Epoch milliseconds as local ``YYYY-MM-DD HH:MM:SS``; ``""`` when absent."""
+    if not isinstance(epoch_ms, int | float) or isinstance(epoch_ms, bool):
+        return ""
+    moment = _dt.datetime.fromtimestamp(epoch_ms / 1000.0)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_size(size: Any) -> str:
+    """Bytes as ``512 B``, ``1.5 KiB``, ``3.0 MiB`` ..."""
+    if not isinstance(size, int | float) or isinstance(size, bool):
+        return ""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover - unreachable
