@@ -23,6 +23,7 @@ DEV = [
     "types-requests",
     "types-PyYAML",
     "httpx>=0.27",
+    "schemathesis>=4.3,<5",
     # tests/e2e/test_install.py builds the wheel offline (--no-build-isolation)
     "setuptools>=68",
     "wheel",

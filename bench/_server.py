@@ -34,7 +34,13 @@ def public_python() -> str | None:
 class ServerProcess:
     """``python -m domino.server serve`` on a free port, with an ``admin`` user."""
 
-    def __init__(self, data_dir: str | Path, *, startup_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        *,
+        startup_timeout: float = 60.0,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.api_key = secrets.token_hex(16)
         self.proc = subprocess.Popen(
@@ -51,6 +57,7 @@ class ServerProcess:
                 f"admin:{self.api_key}",
                 "--log-level",
                 "warning",
+                *extra_args,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

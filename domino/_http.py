@@ -387,7 +387,7 @@ class HttpClient:
         with _idempotency(idempotent):
             started = call.started
             try:
-                response = self.session.request(method, full_url, **kwargs)
+                response = self._send_reading_body(method, full_url, idempotent, kwargs)
             except requests.RequestException as exc:
                 elapsed = time.monotonic() - started
                 logger.debug(
@@ -404,6 +404,31 @@ class HttpClient:
         if response.status_code >= 400:
             raise self._status_error(method, response)
         return response
+
+    def _send_reading_body(
+        self, method: str, url: str, idempotent: bool | None, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        """``session.request``, sent again when the answer's body is cut short (urllib3's
+        retries only cover what happens before the body): for idempotent requests whose body
+        can be replayed, up to ``max_retries`` times; then a DominoConnectionError."""
+        replayable = not hasattr(kwargs.get("data"), "read") and not kwargs.get("files")
+        again = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
+        attempt = 0
+        while True:
+            try:
+                return self.session.request(method, url, **kwargs)
+            except requests.exceptions.ChunkedEncodingError as exc:
+                call = _CALL.get()
+                pause = min(0.25 * 2 ** (attempt + 1), 4.0)
+                out_of_time = call is not None and call.remaining() < pause + 1.0
+                if not (again and replayable) or attempt >= self.max_retries or out_of_time:
+                    raise DominoConnectionError(
+                        f"{method} {safe_url(url)}: the answer was cut short"
+                        f" (after {attempt} retries)",
+                        request=exc.request,
+                    ) from exc
+                attempt += 1
+                time.sleep(pause)
 
     def get(self, url: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, **kwargs)

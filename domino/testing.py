@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from domino.domino import Domino
+    from domino.server.http_limits import HttpLimits
 
 __all__ = [
     "LocalServer",
@@ -57,6 +58,8 @@ class LocalServer:
     directory to keep the state (a second LocalServer on the same directory sees it all).
     ``api_key`` is the admin's key (random by default). ``workers`` defaults to at least 4 so
     that tests holding a few long-running executions do not queue behind each other.
+    ``sandbox`` and ``http_limits`` are passed to ``create_app`` (sandbox None: used where the
+    machine allows it).
     """
 
     def __init__(
@@ -66,6 +69,8 @@ class LocalServer:
         workers: int | None = None,
         api_key: str | None = None,
         stop_grace: float = 2.0,
+        sandbox: bool | None = None,
+        http_limits: HttpLimits | None = None,
     ) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir) if data_dir is not None else Path()
@@ -73,6 +78,8 @@ class LocalServer:
         self.user = ADMIN
         self.api_key = api_key or ""
         self.stop_grace = stop_grace
+        self.sandbox = sandbox
+        self.http_limits = http_limits
         self.url = ""
         self.app: FastAPI | None = None
         self._server: uvicorn.Server | None = None
@@ -103,6 +110,8 @@ class LocalServer:
             workers=self.workers,
             users={ADMIN: self.api_key},
             stop_grace=self.stop_grace,
+            sandbox=self.sandbox,
+            http_limits=self.http_limits,
         )
         self.app.state.services.ensure_quick_start(ADMIN)
         # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted connections of
@@ -114,8 +123,15 @@ class LocalServer:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+        from domino.server.http_limits import HttpLimits, protocol_for
+
         config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="on", timeout_keep_alive=65
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_keep_alive=65,
+            http=protocol_for(self.http_limits or HttpLimits()),
         )
         self._server = uvicorn.Server(config)
         server = self._server

@@ -2,8 +2,12 @@
 
 domino-server serve [--host 127.0.0.1] [--port 8899] [--data-dir DIR] [--user NAME:APIKEY ...]
                     [--workers N] [--access-log]
-domino-server add-user --data-dir DIR NAME      prints a new API key for NAME
+                    [--admin NAME ...] [--sandbox auto|on|off] [--max-body-mb N]
+domino-server add-user --data-dir DIR [--admin] NAME   prints a new API key for NAME
 domino-server token --data-dir DIR NAME         prints a new bearer token for NAME
+domino-server keys list --data-dir DIR [--user NAME]   lists stored keys and tokens (never
+                                                       the secrets)
+domino-server keys revoke --data-dir DIR ID ...  revokes the keys or tokens with these ids
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,6 +88,27 @@ def _parser() -> argparse.ArgumentParser:
         help="executions run at once (default: the number of CPUs)",
     )
     serve.add_argument(
+        "--admin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="make NAME an administrator (repeatable; a user called 'admin' always is)",
+    )
+    serve.add_argument(
+        "--max-body-mb",
+        type=int,
+        default=None,
+        metavar="N",
+        help="largest JSON request body accepted, in MiB (default: 16)",
+    )
+    serve.add_argument(
+        "--sandbox",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="run jobs and apps in the unshare sandbox: auto (when this machine allows it),"
+        " on (refuse to start without it) or off",
+    )
+    serve.add_argument(
         "--log-level", default="info", help="uvicorn log level: " + ", ".join(LOG_LEVELS)
     )
     serve.add_argument(
@@ -97,6 +123,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text, description=text, formatter_class=defaults)
         cmd.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=_DATA_DIR_HELP)
         cmd.add_argument("name", help="user name (letters, digits, '.', '_', '-')")
+        if name == "add-user":
+            cmd.add_argument("--admin", action="store_true", help="make the user an administrator")
+    keys = sub.add_parser("keys", help="list or revoke API keys and tokens")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    listing = keys_sub.add_parser("list", help="list stored keys and tokens (never the secrets)")
+    listing.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=_DATA_DIR_HELP)
+    listing.add_argument("--user", default=None, metavar="NAME", help="only this user's")
+    revoke = keys_sub.add_parser("revoke", help="revoke keys or tokens by the id `list` shows")
+    revoke.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=_DATA_DIR_HELP)
+    revoke.add_argument("ids", nargs="+", metavar="ID")
     return parser
 
 
@@ -110,6 +146,8 @@ def _check_serve_args(args: argparse.Namespace) -> str | None:
     """What is wrong with ``serve``'s arguments, checked before anything is created."""
     if args.workers is not None and args.workers < 1:
         return f"--workers must be at least 1, got {args.workers}"
+    if args.max_body_mb is not None and args.max_body_mb < 1:
+        return f"--max-body-mb must be at least 1, got {args.max_body_mb}"
     if not 0 <= args.port <= 65535:
         return f"--port must be between 0 and 65535, got {args.port}"
     if args.log_level.lower() not in LOG_LEVELS:
@@ -156,6 +194,11 @@ def _serve(args: argparse.Namespace) -> int:
     except (OSError, RuntimeError) as exc:
         sock.close()
         return _fail(str(exc) if isinstance(exc, RuntimeError) else f"--data-dir {data_dir}: {exc}")
+    from domino.server.http_limits import HttpLimits, MiB, protocol_for
+
+    limits = HttpLimits()
+    if args.max_body_mb is not None:
+        limits = HttpLimits(json_body=args.max_body_mb * MiB)
     users: list[tuple[str, str]] = list(args.user)
     first_key = None
     try:
@@ -167,8 +210,16 @@ def _serve(args: argparse.Namespace) -> int:
                     users = [("admin", first_key)]
             finally:
                 store.close()
-        app = create_app(data_dir, workers=args.workers, users=users, serving_lock=lock)
-    except ValueError as exc:  # e.g. one --user key given to two users
+        app = create_app(
+            data_dir,
+            workers=args.workers,
+            users=users,
+            serving_lock=lock,
+            sandbox={"auto": None, "on": True, "off": False}[args.sandbox],
+            http_limits=limits,
+            admins=args.admin,
+        )
+    except (ValueError, RuntimeError) as exc:  # one --user key for two users; no sandbox
         sock.close()
         lock.close()
         return _fail(str(exc))
@@ -185,6 +236,9 @@ def _serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if sock.family == socket.AF_INET6 else args.host
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {args.host}, not only on this machine", file=sys.stderr)
+    from domino.server.launch import describe
+
+    print(describe(app.state.sandbox), flush=True)
     print(f"domino-server listening on http://{host}:{port} (data in {data_dir})", flush=True)
     # Idle keep-alive connections stay open longer than clients keep them pooled, so a client
     # never sends a (non-retryable) POST on a connection the server is just closing.
@@ -194,6 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
         lifespan="on",
         timeout_keep_alive=65,
         access_log=args.access_log,
+        http=protocol_for(limits),
     )
     server = uvicorn.Server(config)
     try:
@@ -218,8 +273,7 @@ def _add_user(args: argparse.Namespace) -> int:
     store = Store(args.data_dir)
     try:
         existed = store.get_user_by_name(args.name) is not None
-        is_admin = store.count_users() == 0
-        key = store.add_user(args.name, is_admin=is_admin)
+        key = store.add_user(args.name, is_admin=args.admin)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -252,6 +306,28 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from domino.server.store import Store
+
+    store = Store(args.data_dir)
+    try:
+        if args.keys_command == "list":
+            for row in store.list_credentials(args.user):
+                created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row["created"] / 1000))
+                execution = f" execution={row['execution_id']}" if row["execution_id"] else ""
+                print(
+                    f"{row['id']}  {row['user']:<20} {row['kind']:<5} {row['hash']:<6}"
+                    f" {created}{execution}"
+                )
+            return 0
+        missing = [i for i in args.ids if not store.revoke_credential(i)]
+    finally:
+        store.close()
+    for credential_id in missing:
+        print(f"no key or token with id {credential_id!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -265,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "add-user":
         return _add_user(args)
+    if args.command == "keys":
+        return _keys(args)
     return _token(args)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from domino.server.errors import ApiError
+from domino.server.repo import path_limit_problem
 
 __all__ = ["Planned", "assemble", "plan"]
 
@@ -74,7 +75,7 @@ def assemble(
     target_dir = files_root / target if target else files_root
     if not target_dir.is_dir():
         raise ApiError(400, f"targetRelativePath {target!r} does not exist in the dataset")
-    _check_placeable(files, target_dir, files_root, setting)
+    _check_placeable(files, target_dir, files_root, setting, target)
     made: set[Path] = set()
     placed = 0
     for item in files:
@@ -91,7 +92,7 @@ def assemble(
 
 
 def _check_placeable(
-    files: list[Planned], target_dir: Path, files_root: Path, setting: str
+    files: list[Planned], target_dir: Path, files_root: Path, setting: str, target: str
 ) -> None:
     """Refuse before touching the dataset when some path cannot be placed at all."""
     rels = {item.rel for item in files}
@@ -105,6 +106,10 @@ def _check_placeable(
                 )
     seen: set[Path] = set()
     for item in files:
+        placed_as = f"{target}/{item.rel}" if target else item.rel
+        problem = path_limit_problem(placed_as)
+        if problem:
+            raise ApiError(400, f"cannot place {placed_as[:80]!r}: {problem}")
         dest = target_dir / item.rel
         parent = dest.parent
         chain = []
@@ -134,6 +139,7 @@ def _place(source: Path, dest: Path, setting: str, *, keep_source: bool, scratch
     try:
         if setting == "Overwrite":
             if keep_source:
+                scratch.unlink(missing_ok=True)  # left by an End that a crash cut short
                 os.link(source, scratch)
                 source, keep_source = scratch, False
             os.replace(source, dest)
@@ -145,6 +151,8 @@ def _place(source: Path, dest: Path, setting: str, *, keep_source: bool, scratch
                 os.link(source, candidate)
                 return 1
             except FileExistsError:
+                if _same_file(candidate, source):
+                    return 1  # placed by an End that a crash cut short: not a collision
                 if setting == "Ignore":
                     return 0
                 n += 1
@@ -159,6 +167,13 @@ def _place(source: Path, dest: Path, setting: str, *, keep_source: bool, scratch
                 source.unlink()
             except FileNotFoundError:
                 pass
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _place_without_links(source: Path, dest: Path, setting: str, scratch: Path) -> int:

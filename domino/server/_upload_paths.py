@@ -4,7 +4,7 @@ made safe, or a 400 naming what is wrong with them."""
 from __future__ import annotations
 
 from domino.server.errors import ApiError
-from domino.server.repo import MAX_NAME_BYTES
+from domino.server.repo import MAX_NAME_BYTES, path_limit_problem
 
 __all__ = ["clean_path", "file_path"]
 
@@ -47,4 +47,8 @@ def clean_path(value: str, what: str) -> str:
             raise ApiError(
                 400, f"{what} {value[:80]!r}...: a name is longer than {MAX_NAME_BYTES} bytes"
             )
-    return "/".join(parts)
+    joined = "/".join(parts)
+    problem = path_limit_problem(joined)
+    if problem:
+        raise ApiError(400, f"{what} {value[:80]!r}...: {problem}")
+    return joined

@@ -10,8 +10,9 @@ from typing import IO
 
 from fastapi import FastAPI
 
-from domino.server import uploads
+from domino.server import launch, openapi, uploads
 from domino.server.errors import install_handlers
+from domino.server.http_limits import BodyLimitMiddleware, HttpLimits
 from domino.server.middleware import CatchAllMiddleware, CollapseSlashesMiddleware
 from domino.server.routers import (
     apps,
@@ -50,20 +51,32 @@ def create_app(
     workers: int | None = None,
     users: UsersArg = None,
     stop_grace: float = 5.0,
+    sandbox: bool | None = None,
+    log_cap: int | None = None,
+    http_limits: HttpLimits | None = None,
+    admins: Iterable[str] = (),
     serving_lock: IO[bytes] | None = None,
 ) -> FastAPI:
     """Build the server for ``data_dir``.
 
     ``users`` (name → API key) are created if missing and given that key; a user called
-    ``admin``, or the first user of an empty store, is an administrator. ``workers`` bounds the
-    number of executions running at once (default: number of CPUs). ``stop_grace`` is how long
-    a stopped execution gets between SIGTERM and SIGKILL. ``serving_lock`` is the data dir's
-    lock when the caller already holds it (``domino-server serve`` takes it before anything
-    else); otherwise the app takes it at start-up.
+    ``admin`` and every user named in ``admins`` (created if missing) is an administrator,
+    no one else. ``workers`` bounds the number of executions running at once (default: number
+    of CPUs). ``stop_grace`` is how long a stopped execution gets between SIGTERM and SIGKILL.
+    ``sandbox``: None runs user code in the sandbox when this machine allows it, True requires
+    it, False never uses it (see :mod:`domino.server.launch`). ``log_cap`` caps each
+    execution's stored output (bytes); ``http_limits`` bounds requests
+    (:mod:`domino.server.http_limits`). ``serving_lock`` is the data dir's lock when the caller
+    already holds it (``domino-server serve`` takes it before anything else); otherwise the app
+    takes it at start-up.
     """
     store = Store(data_dir)
+    policy = launch.configure(store.data_dir, sandbox=sandbox, log_cap=log_cap)
+    admin_names = set(admins)
     for name, key in _iter_users(users):
-        store.add_user(name, key, is_admin=name == "admin" or store.count_users() == 0)
+        store.add_user(name, key, is_admin=name == "admin" or name in admin_names)
+    for name in sorted(admin_names):
+        store.set_admin(name)
     services = Services.build(store, workers=workers, stop_grace=stop_grace)
     runner = services.runner
 
@@ -71,6 +84,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Two servers on one data dir would each take the other's executions for crashed ones.
         lock = serving_lock or store.lock_for_serving()
+        store.clean_temp()
         runner.recover_interrupted()
         services.apps.recover_interrupted()
         uploads.recover_interrupted(store)
@@ -95,7 +109,9 @@ def create_app(
     app.state.store = store
     app.state.runner = runner
     app.state.services = services
+    app.state.sandbox = policy
     install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limits=http_limits or HttpLimits())
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(CollapseSlashesMiddleware)
     metrics.ensure_schema(store)
@@ -105,4 +121,5 @@ def create_app(
         app.include_router(module.router)
     app.include_router(uploads.router)
     app.include_router(job_page.router)
+    openapi.install(app)
     return app

@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import signal
 import subprocess
 import threading
 from pathlib import Path
 from typing import Any
 
-from domino.server import catalogue
+from domino.server import catalogue, logtail
 from domino.server.environments import usable_environment
+from domino.server.launch import kill_tree, reap
 from domino.server.repo import Repo
-from domino.server.runner import base_env, shell, signal_group, spawn, terminate
+from domino.server.runner import base_env, shell, spawn, terminate
 from domino.server.store import InvalidInput, NotFound, Store, new_id, new_secret, now_ms
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,7 @@ class Apps:
         return self.store.data_dir / "apps" / app_id
 
     def log_text(self, app_id: str) -> str:
-        try:
-            return (self.app_dir(app_id) / "app.log").read_bytes().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return logtail.read_text(self.app_dir(app_id) / "app.log")
 
     def _output_tail(self, app_id: str, lines: int = _REASON_LINES) -> str:
         """The last lines the app printed (stdout and stderr), for a failure's message."""
@@ -241,7 +238,7 @@ class Apps:
 
     def _watch(self, app_id: str, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()
-        signal_group(proc, signal.SIGKILL)
+        reap(proc)
         with self._lock:
             if self._procs.get(app_id) is not proc:
                 return  # stopped (or restarted) on purpose: whoever did it set the status
@@ -291,4 +288,4 @@ class Apps:
             try:
                 proc.wait(self.stop_grace + 1)
             except subprocess.TimeoutExpired:
-                signal_group(proc, signal.SIGKILL)
+                kill_tree(proc)

@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from domino.server import catalogue
+from domino.server import catalogue, logtail
 from domino.server.store import InvalidInput, Store, new_id, now_ms
 
 TERMINAL = ("Succeeded", "Failed", "Stopped", "Error")
@@ -234,11 +234,10 @@ class Executions:
     def work_dir(self, execution_id: str) -> Path:
         return self.store.execution_dir(execution_id) / "work"
 
-    def read_log(self, execution_id: str) -> str:
-        try:
-            return self.log_path(execution_id).read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
+    def read_log(self, execution_id: str, *, tail_lines: int | None = None) -> str:
+        """The output so far (its last ``tail_lines`` lines when given), read from the end:
+        never more than logtail.MAX_READ bytes of it."""
+        return logtail.read_text(self.log_path(execution_id), tail_lines=tail_lines)
 
     def append_log(self, execution_id: str, text: str) -> None:
         path = self.log_path(execution_id)

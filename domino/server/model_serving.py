@@ -14,7 +14,6 @@ import http.client
 import json
 import logging
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -22,8 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from domino.server.launch import reap
 from domino.server.repo import Repo
-from domino.server.runner import base_env, signal_group, spawn, terminate
+from domino.server.runner import base_env, spawn, terminate
 from domino.server.store import Store, new_secret
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,8 @@ class ModelProcesses:
             try:
                 entry.proc.wait(self.stop_grace + 1)
             except subprocess.TimeoutExpired:
-                signal_group(entry.proc, signal.SIGKILL)
+                pass
+            reap(entry.proc)  # the whole tree, its process record and its log
 
     # -- state ---------------------------------------------------------------------------------
 

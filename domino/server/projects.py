@@ -35,6 +35,9 @@ def person(user: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+MAX_TAGS_PER_REQUEST = 1000
+
+
 class Projects:
     def __init__(self, store: Store, repo: Repo) -> None:
         self.store = store
@@ -148,13 +151,18 @@ class Projects:
         return [{"id": r["id"], "name": r["name"], "isApproved": False} for r in rows]
 
     def add_tags(self, project_id: str, names: list[str], user_id: str) -> list[dict[str, Any]]:
-        """Attach tags by name (creating them); idempotent; returns the tag objects."""
-        clean: list[str] = []
+        """Attach tags by name (creating them); idempotent; returns the tag objects.
+
+        At most MAX_TAGS_PER_REQUEST names per call (a 400 beyond), de-duplicated in order."""
+        if len(names) > MAX_TAGS_PER_REQUEST:
+            raise InvalidInput(
+                f"too many tag names ({len(names)}); at most {MAX_TAGS_PER_REQUEST} per request"
+            )
+        clean: dict[str, None] = {}  # ordered set: linear de-duplication
         for name in names:
             if not isinstance(name, str) or not name.strip() or len(name) > 100:
-                raise InvalidInput(f"invalid tag name {name!r}")
-            if name.strip() not in clean:
-                clean.append(name.strip())
+                raise InvalidInput(f"invalid tag name {str(name)[:120]!r}")
+            clean.setdefault(name.strip())
         result = []
         now = now_ms()
         with self.store.transaction() as tx:
@@ -187,6 +195,8 @@ class Projects:
                 raise NotFound(f"tag {tag_id!r} is not on this project")
 
     def tag_details(self, tag_id: str, user_id: str) -> dict[str, Any]:
+        """A tag as ``user_id`` may see it: 404 unless the caller created it or can access a
+        project carrying it (a private project's tags are its members' only)."""
         tag = self.store.query_one("SELECT * FROM tags WHERE id = ?", (tag_id,))
         if tag is None:
             raise NotFound(f"tag {tag_id!r} not found")
@@ -197,6 +207,8 @@ class Projects:
             )
             if self.store.user_can_access_project(user_id, r["project_id"])
         ]
+        if not projects and tag["creator_id"] != user_id:
+            raise NotFound(f"tag {tag_id!r} not found")
         return {
             "_id": tag["id"],
             "id": tag["id"],

@@ -23,6 +23,10 @@ Tree = dict[str, Entry]
 
 # What Linux filesystems (ext4, xfs, tmpfs) allow for one file or folder name.
 MAX_NAME_BYTES = 255
+# Limits every stored path keeps so that it can always be created again under a working
+# directory (Linux refuses paths longer than 4,096 bytes; this leaves room for the data dir).
+MAX_PATH_BYTES = 1024
+MAX_PATH_DEPTH = 64
 
 
 def _head_tx(tx: sqlite3.Connection, project_id: str) -> str:
@@ -53,8 +57,9 @@ def validate_path(raw: str, *, allow_root: bool = False) -> str:
         raise InvalidInput(f"invalid path {raw!r}: empty, '.' or '..' segments are not allowed")
     if "\\" in path:
         raise InvalidInput(f"invalid path {raw!r}: backslashes are not allowed")
-    if len(path) > 4096:
-        raise InvalidInput("invalid path: longer than 4096 characters")
+    problem = path_limit_problem(path)
+    if problem:
+        raise InvalidInput(f"invalid path {raw[:80]!r}: {problem}")
     # A name the filesystem refuses could be committed but never materialised for a run or app.
     for seg in segments:
         if len(seg.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
@@ -62,6 +67,15 @@ def validate_path(raw: str, *, allow_root: bool = False) -> str:
                 f"invalid path {raw[:80]!r}...: a name is longer than {MAX_NAME_BYTES} bytes"
             )
     return path
+
+
+def path_limit_problem(path: str) -> str | None:
+    """Why a clean relative ``a/b/c`` path exceeds what the server can materialise, or None."""
+    if path.count("/") + 1 > MAX_PATH_DEPTH:
+        return f"more than {MAX_PATH_DEPTH} levels deep"
+    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        return f"longer than {MAX_PATH_BYTES} bytes"
+    return None
 
 
 def _new_commit_id(project_id: str, parent: str | None, tree_json: str) -> str:

@@ -14,8 +14,6 @@ import os
 import queue
 import shlex
 import shutil
-import signal
-import stat
 import subprocess
 import sys
 import threading
@@ -26,16 +24,24 @@ from typing import Any
 
 from domino.server.blobs import CHUNK
 from domino.server.executions import Executions
-from domino.server.repo import Entry, Repo, validate_path
-from domino.server.store import InvalidInput, Store, new_secret, now_ms
+from domino.server.launch import (
+    clean_env,
+    kill_leftovers,
+    kill_tree,
+    reap,
+    signal_group,
+    spawn,
+    terminate,
+)
+from domino.server.outputs import Limits, OutputWalk, remove_tree, server_inodes
+from domino.server.repo import Entry, Repo
+from domino.server.store import Store, new_secret, now_ms
+
+__all__ = ["CannotStart", "Runner", "base_env", "shell", "signal_group", "spawn", "terminate"]
 
 log = logging.getLogger(__name__)
 
 HOUSEKEEPING_INTERVAL = 300.0
-# Directories a run leaves behind that are caches, not results.
-_IGNORED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
-# O_NONBLOCK: opening a FIFO the process left must not hang the worker.
-_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
 
 
 class CannotStart(Exception):
@@ -78,49 +84,9 @@ def build_argv(command: list[str] | str, is_direct: bool, work_dir: Path) -> lis
     return [shell(), "-c", shlex.join(tokens)]
 
 
-def spawn(
-    argv: list[str], cwd: Path, env: dict[str, str], log_path: Path
-) -> subprocess.Popen[bytes]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as out:
-        return subprocess.Popen(  # noqa: S603 - running user code is this server's job
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def terminate(proc: subprocess.Popen[bytes], grace: float) -> None:
-    """SIGTERM the process group now and SIGKILL it after ``grace`` seconds if still alive."""
-    if proc.poll() is not None:
-        return
-    signal_group(proc, signal.SIGTERM)
-
-    def _kill() -> None:
-        if proc.poll() is None:
-            signal_group(proc, signal.SIGKILL)
-
-    timer = threading.Timer(grace, _kill)
-    timer.daemon = True
-    timer.start()
-
-
 def base_env() -> dict[str, str]:
-    # The server's own DOMINO_* settings (a developer's key, say) must not leak into user code.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+    """Where an execution's environment starts: never the server's own (see launch.clean_env)."""
+    return clean_env()
 
 
 @dataclass
@@ -133,8 +99,16 @@ class _Task:
 
 
 class Runner:
-    def __init__(self, store: Store, *, workers: int | None = None, stop_grace: float = 5.0):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int | None = None,
+        stop_grace: float = 5.0,
+        limits: Limits | None = None,
+    ):
         self.store = store
+        self.limits = limits or Limits()
         self.executions = Executions(store)
         self.repo = Repo(store)
         self.workers = max(1, workers or os.cpu_count() or 2)
@@ -153,7 +127,10 @@ class Runner:
     # -- lifecycle of the runner ---------------------------------------------------------------
 
     def recover_interrupted(self) -> None:
-        """Mark executions left Queued/Running by a previous server process as Error."""
+        """Kill what a previous server process left running; mark its executions Error."""
+        killed = kill_leftovers(self.store.data_dir)
+        if killed:
+            log.warning("killed %d processes a previous domino-server left running", killed)
         for row in self.executions.active():
             was = "running" if row["status"] == "Running" else "queued"
             self._abandon(row, f"domino-server stopped while this execution was {was}")
@@ -166,7 +143,7 @@ class Runner:
         self.executions.finish(
             row["id"], "Error", output_commit=row["input_commit"], setup_note=note
         )
-        shutil.rmtree(self.executions.work_dir(row["id"]), ignore_errors=True)
+        remove_tree(self.executions.work_dir(row["id"]))
 
     def start(self, housekeeping: Callable[[], object] | None = None) -> None:
         for i in range(self.workers):
@@ -216,7 +193,7 @@ class Runner:
                 pass
             procs = list(self._procs.values())
         for proc in procs:
-            signal_group(proc, signal.SIGKILL)
+            kill_tree(proc)
         with self._cond:
             self._cond.wait_for(lambda: self._busy == 0, timeout=30)
             self._stopping.clear()
@@ -233,13 +210,12 @@ class Runner:
         caller_kind: str,
         api_host: str,
     ) -> None:
-        """Queue an execution. The process gets the caller's API key, or (for callers that
-        used a bearer token) a key minted for this execution and revoked when it ends."""
-        minted = caller_kind != "key" or not caller_secret
-        secret = caller_secret or ""
-        if minted:
-            secret = new_secret()
-            self.store.add_credential(row["starting_user_id"], secret, "run", row["id"])
+        """Queue an execution. The process gets a key minted for this execution alone (never
+        the caller's own), revoked when it ends; the caller's credential is not used."""
+        del caller_secret, caller_kind  # kept for the routers' call; never handed to user code
+        secret = new_secret()
+        self.store.add_credential(row["starting_user_id"], secret, "run", row["id"])
+        minted = True
         with self._cond:
             generation = self._generation
         self._queue.put(_Task(row["id"], secret, minted, api_host, generation))
@@ -270,23 +246,35 @@ class Runner:
     # -- workers -------------------------------------------------------------------------------
 
     def _worker(self) -> None:
+        # Nothing a task does may end this loop: a dead worker leaves every later job Queued.
         while True:
             task = self._queue.get()
             if task is None or self._shutdown.is_set():
                 return
-            with self._cond:
-                if task.generation != self._generation:
-                    continue
-                self._busy += 1
             try:
-                self._run(task)
-            except Exception:
-                log.exception("execution %s failed inside the runner", task.execution_id)
+                self._one(task)
+            except BaseException:  # noqa: BLE001 - the loop must survive anything
+                log.exception("runner worker survived an error on %s", task.execution_id)
+
+    def _one(self, task: _Task) -> None:
+        with self._cond:
+            if task.generation != self._generation:
+                return
+            self._busy += 1
+        try:
+            self._run(task)
+        except Exception:
+            log.exception("execution %s failed inside the runner", task.execution_id)
+            try:
                 row = self.executions.get(task.execution_id)
                 if row is not None and self._current(task):
                     self._abandon(row, "domino-server hit an internal error running this execution")
-            finally:
+            except Exception:
+                log.exception("could not mark execution %s Error", task.execution_id)
+        finally:
+            try:
                 self.store.revoke_execution_credentials(task.execution_id)  # safety net
+            finally:
                 with self._cond:
                     self._busy -= 1
                     self._stopping.discard(task.execution_id)
@@ -318,7 +306,7 @@ class Runner:
             self.executions.append_log(eid, f"[domino-server] {note}\n")
             self.store.revoke_execution_credentials(eid)
             self.executions.finish(eid, "Error", output_commit=row["input_commit"], setup_note=note)
-            shutil.rmtree(work_dir, ignore_errors=True)
+            remove_tree(work_dir)
             return
         with self._cond:
             self._procs[eid] = proc
@@ -327,7 +315,7 @@ class Runner:
         try:
             code = proc.wait()
         finally:
-            signal_group(proc, signal.SIGKILL)  # children the script left behind
+            reap(proc)  # children the script left behind, setsid or not
             with self._cond:
                 self._procs.pop(eid, None)
                 stop_requested = eid in self._stopping
@@ -351,10 +339,10 @@ class Runner:
                 eid, status, output_commit=output, exit_code=code, setup_note=note
             )
         finally:
-            shutil.rmtree(work_dir, ignore_errors=True)
+            remove_tree(work_dir)
 
     def _materialise(self, row: dict[str, Any], work_dir: Path) -> dict[str, tuple[int, int]]:
-        shutil.rmtree(work_dir, ignore_errors=True)
+        remove_tree(work_dir)
         work_dir.mkdir(parents=True)
         snapshot: dict[str, tuple[int, int]] = {}
         for path, (key, _size, modified) in self.repo.tree(
@@ -373,7 +361,7 @@ class Runner:
         project = self.store.get_project(row["project_id"])
         user = self.store.get_user(row["starting_user_id"])
         assert project is not None and user is not None
-        env = base_env()
+        env = clean_env()
         env.update(
             DOMINO_PROJECT_OWNER=project["owner_name"],
             DOMINO_PROJECT_NAME=project["name"],
@@ -392,33 +380,33 @@ class Runner:
     def _collect(
         self, row: dict[str, Any], work_dir: Path, snapshot: dict[str, tuple[int, int]]
     ) -> str:
-        """Commit what the process changed (on top of the current head); returns the commit."""
+        """Commit what the process changed (on top of the current head); returns the commit.
+
+        Skipped entries (too deep, too many, hard links to the server's files) are reported in
+        the execution's log."""
         input_tree = self.repo.tree(row["project_id"], row["input_commit"])
         changes: dict[str, Entry | None] = {}
         seen: set[str] = set()
-        # fwalk with dir fds and O_NOFOLLOW: a symlink the process left (to /etc/passwd, to a
-        # folder outside) is never followed, even if it replaces a file or folder mid-walk.
-        for dirpath, dirnames, filenames, dirfd in os.fwalk(work_dir, follow_symlinks=False):
-            dirnames[:] = [d for d in dirnames if d not in _IGNORED_DIRS]
-            for name in filenames:
-                rel = Path(dirpath, name).relative_to(work_dir).as_posix()
-                try:
-                    validate_path(rel)
-                    fd = os.open(name, _OPEN_FLAGS, dir_fd=dirfd)
-                except (InvalidInput, OSError):
-                    continue  # a symlink (ELOOP), or a name no commit can hold
-                with os.fdopen(fd, "rb") as fh:
-                    st = os.fstat(fh.fileno())
-                    if not stat.S_ISREG(st.st_mode):
-                        continue  # FIFOs, sockets, devices
-                    seen.add(rel)
-                    if snapshot.get(rel) == (st.st_size, st.st_mtime_ns):
-                        continue
-                    key, size = self.repo.blobs.put_chunks(iter(lambda: fh.read(CHUNK), b""))
-                old = input_tree.get(rel)
-                if old is not None and old[0] == key:
-                    continue
-                changes[rel] = (key, size, now_ms())
+        walk = OutputWalk(work_dir, self.limits, server_inodes(self.store.data_dir))
+        for found in walk.files():
+            seen.add(found.rel)
+            if snapshot.get(found.rel) == (found.size, found.mtime_ns):
+                continue
+            fd = walk.open(found)
+            if fd is None:
+                seen.discard(found.rel)
+                continue
+            with os.fdopen(fd, "rb") as fh:
+                key, size = self.repo.blobs.put_chunks(iter(lambda: fh.read(CHUNK), b""))
+            old = input_tree.get(found.rel)
+            if old is not None and old[0] == key:
+                continue
+            changes[found.rel] = (key, size, now_ms())
+        notes = walk.report.lines(self.limits)
+        if notes:
+            text = "".join(f"[domino-server] results: {n}\n" for n in notes)
+            self.executions.append_log(row["id"], text)
+            self.executions.append_setup(row["id"], text)
         for path in input_tree:
             if path not in seen:
                 changes[path] = None

@@ -16,7 +16,6 @@ Layout of ``data_dir``::
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
 import secrets
@@ -29,6 +28,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from domino.server import keys
+
 log = logging.getLogger(__name__)
 
 _SCHEMA = [
@@ -38,6 +39,7 @@ _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS credentials (
         hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),
         kind TEXT NOT NULL, created INTEGER NOT NULL, execution_id TEXT)""",
+    "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS projects (
         id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES users(id), name TEXT NOT NULL,
         description TEXT NOT NULL DEFAULT '', visibility TEXT NOT NULL DEFAULT 'Private',
@@ -113,8 +115,9 @@ def is_object_id(value: str) -> bool:
 
 
 def hash_secret(secret: str) -> str:
-    # Keys and tokens are 32 random bytes, so a fast unsalted hash is as good as a slow one.
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    # Generated keys and tokens are 32 random bytes: a fast hash is as good as a slow one.
+    # Operator-chosen keys are stored with keys.slow_hash instead.
+    return keys.fast_hash(secret)
 
 
 def new_secret() -> str:
@@ -173,6 +176,13 @@ class Store:
         with self.transaction() as tx:
             for ddl in _SCHEMA:
                 tx.execute(ddl)
+            tx.execute(
+                "INSERT OR IGNORE INTO settings (name, value) VALUES ('key_salt', ?)",
+                (secrets.token_hex(16),),
+            )
+            salt = tx.execute("SELECT value FROM settings WHERE name = 'key_salt'").fetchone()
+        self._salt = bytes.fromhex(salt["value"])
+        self._slow_known = keys.SlowHashCache()
 
     # -- connections -------------------------------------------------------------------------
 
@@ -242,6 +252,20 @@ class Store:
         """Take the data dir's server lock (see :func:`lock_data_dir`)."""
         return lock_data_dir(self.data_dir)
 
+    def clean_temp(self) -> int:
+        """Remove what crashed writers left in the scratch directory (only while serving, with
+        the server lock held: nobody else writes there). Returns the number of entries."""
+        removed = 0
+        for entry in list(self.temp_dir().iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        if removed:
+            log.info("removed %d temporary files left by an earlier server", removed)
+        return removed
+
     def temp_dir(self) -> Path:
         """Scratch space on the same filesystem as the data, so os.replace is atomic."""
         return self.data_dir / "tmp"
@@ -294,28 +318,49 @@ class Store:
                 row = tx.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
             return dict(row)
 
-    def add_credential(
-        self, user_id: str, secret: str, kind: str = "key", execution_id: str | None = None
-    ) -> None:
-        digest = hash_secret(secret)
+    def set_admin(self, name: str, is_admin: bool = True) -> dict[str, Any]:
+        """Make ``name`` (created if missing) an administrator, or no longer one."""
+        user = self.ensure_user(name)
         with self.transaction() as tx:
-            owner = tx.execute(
-                "SELECT user_id FROM credentials WHERE hash = ?", (digest,)
-            ).fetchone()
-            if owner is not None and owner["user_id"] != user_id:
+            tx.execute("UPDATE users SET is_admin = ? WHERE id = ?", (int(is_admin), user["id"]))
+        return {**user, "is_admin": int(is_admin)}
+
+    def add_credential(
+        self,
+        user_id: str,
+        secret: str,
+        kind: str = "key",
+        execution_id: str | None = None,
+        *,
+        chosen: bool = False,
+    ) -> None:
+        """Store ``secret`` for ``user_id``; ``chosen`` (an operator-chosen key) stores it
+        under the slow salted hash, replacing a fast-hashed copy of it."""
+        fast = hash_secret(secret)
+        slow = keys.slow_hash(secret, self._salt) if chosen else None
+        digest = slow or fast
+        with self.transaction() as tx:
+            owners = tx.execute(
+                "SELECT user_id FROM credentials WHERE hash IN (?, ?)", (fast, slow or fast)
+            ).fetchall()
+            if any(o["user_id"] != user_id for o in owners):
                 # Ignoring it (as before) made the key log in as that other user.
                 raise ValueError("this API key already belongs to another user")
+            if slow:
+                tx.execute("DELETE FROM credentials WHERE hash = ?", (fast,))
             tx.execute(
                 "INSERT OR IGNORE INTO credentials (hash, user_id, kind, created, execution_id)"
                 " VALUES (?,?,?,?,?)",
                 (digest, user_id, kind, now_ms(), execution_id),
             )
+        if slow:
+            self._slow_known.put(fast, slow)
 
     def add_user(self, name: str, api_key: str | None = None, *, is_admin: bool = False) -> str:
         """Create ``name`` if missing and give it an API key (``api_key`` or a new random one)."""
         key = api_key or new_secret()
         user = self.ensure_user(name, is_admin=is_admin)
-        self.add_credential(user["id"], key, "key")
+        self.add_credential(user["id"], key, "key", chosen=api_key is not None)
         return key
 
     def issue_token(self, name: str) -> str:
@@ -331,15 +376,55 @@ class Store:
         with self.transaction() as tx:
             tx.execute("DELETE FROM credentials WHERE execution_id = ?", (execution_id,))
 
-    def authenticate(self, secret: str) -> dict[str, Any] | None:
-        """The user owning ``secret`` (an API key or bearer token), or None."""
+    def authenticate_fast(self, secret: str) -> dict[str, Any] | None:
+        """The user owning ``secret`` if that needs no slow hash (generated keys and tokens,
+        operator keys already seen by this process), else None."""
         if not secret:
             return None
+        fast = hash_secret(secret)
+        return self._credential_owner(self._slow_known.get(fast) or fast)
+
+    def authenticate(self, secret: str) -> dict[str, Any] | None:
+        """The user owning ``secret`` (an API key or bearer token), or None. May take one
+        scrypt (~50 ms): call it off the event loop."""
+        found = self.authenticate_fast(secret)
+        if found is not None or not secret:
+            return found
+        slow = keys.slow_hash(secret, self._salt)
+        found = self._credential_owner(slow)
+        if found is not None:
+            self._slow_known.put(hash_secret(secret), slow)
+        return found
+
+    def _credential_owner(self, digest: str) -> dict[str, Any] | None:
         return self.query_one(
             "SELECT u.*, c.kind AS credential_kind FROM credentials c"
             " JOIN users u ON u.id = c.user_id WHERE c.hash = ?",
-            (hash_secret(secret),),
+            (digest,),
         )
+
+    def list_credentials(self, user_name: str | None = None) -> list[dict[str, Any]]:
+        """Every stored credential (never the secret): id, user, kind, created, execution."""
+        rows = self.query(
+            "SELECT c.hash, u.name AS user, c.kind, c.created, c.execution_id FROM credentials c"
+            " JOIN users u ON u.id = c.user_id WHERE ? IS NULL OR u.name = ?"
+            " ORDER BY c.created, u.name",
+            (user_name, user_name),
+        )
+        for row in rows:
+            stored = row.pop("hash")
+            row["id"] = keys.key_id(stored)
+            row["hash"] = "scrypt" if stored.startswith(keys.SLOW_PREFIX) else "sha256"
+        return rows
+
+    def revoke_credential(self, credential_id: str) -> bool:
+        """Delete the credential ``keys list`` shows as ``credential_id``; False if none."""
+        with self.transaction() as tx:
+            for row in tx.execute("SELECT hash FROM credentials").fetchall():
+                if keys.key_id(row["hash"]) == credential_id:
+                    tx.execute("DELETE FROM credentials WHERE hash = ?", (row["hash"],))
+                    return True
+        return False
 
     # -- projects (access control is needed by every family) ---------------------------------
 

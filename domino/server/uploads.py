@@ -69,7 +69,8 @@ _last_touch: dict[str, float] = {}
 _TOUCH_INTERVAL = 10.0
 # Largest file an upload may build (ext4's limit); larger offsets would fail in pwrite.
 _MAX_FILE_BYTES = 1 << 44
-_stats = {"chunks_received": 0, "bytes_received": 0, "chunks_stored": 0, "bytes_stored": 0}
+_STAT_NAMES = ("chunks_received", "bytes_received", "chunks_stored", "bytes_stored")
+_stats: dict[str, dict[str, int]] = {}  # user id → counters
 
 
 # --------------------------------------------------------------------------- helpers
@@ -112,16 +113,19 @@ def _ttl() -> float:
         return DEFAULT_SESSION_TTL
 
 
-def _count(**deltas: int) -> None:
+def _count(user_id: str, **deltas: int) -> None:
     with _stats_lock:
+        mine = _stats.setdefault(user_id, dict.fromkeys(_STAT_NAMES, 0))
         for name, delta in deltas.items():
-            _stats[name] += delta
+            mine[name] += delta
 
 
-def stats() -> dict[str, int]:
-    """Bytes and chunks received since start (or the last reset), for tests and benchmarks."""
+def stats(user_id: str | None = None) -> dict[str, int]:
+    """Bytes and chunks received since start (or the last reset) from ``user_id`` (everyone's
+    when None), for tests and benchmarks."""
     with _stats_lock:
-        return dict(_stats)
+        rows = [_stats.get(user_id, {})] if user_id is not None else list(_stats.values())
+        return {name: sum(r.get(name, 0) for r in rows) for name in _STAT_NAMES}
 
 
 def _check_dataset(store: Store, user: User, dataset_id: str) -> dict[str, Any]:
@@ -337,7 +341,7 @@ async def upload_chunk(
             await _receive(request, sink)
         finally:
             sink.close()
-            _count(chunks_received=1, bytes_received=sink.size)
+            _count(user.id, chunks_received=1, bytes_received=sink.size)
         if sink.size != current:
             raise ApiError(
                 400,
@@ -381,7 +385,7 @@ async def upload_chunk(
             _touch(tx, key)
     if not stored:
         raise ApiError(400, f"upload session {key!r} is no longer open")
-    _count(chunks_stored=1, bytes_stored=current)
+    _count(user.id, chunks_stored=1, bytes_stored=current)
     return Response(status_code=200)
 
 
@@ -506,8 +510,7 @@ def reset(store: Any) -> None:
     shutil.rmtree(_uploads_dir(store), ignore_errors=True)
     _last_touch.clear()
     with _stats_lock:
-        for name in _stats:
-            _stats[name] = 0
+        _stats.clear()
 
 
 def recover_interrupted(store: Any) -> None:
@@ -595,5 +598,6 @@ def _list_files(root: Path) -> list[dict[str, Any]]:
 
 @router.get("/_local/uploads/stats", tags=["_local"])
 def local_upload_stats(user: User = Depends(current_user)) -> dict[str, int]:
-    """Chunks and bytes received since start or the last reset (not part of Domino)."""
-    return stats()
+    """The caller's chunks and bytes received since start or the last reset (not part of
+    Domino)."""
+    return stats(user.id)

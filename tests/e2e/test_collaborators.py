@@ -13,8 +13,13 @@ from domino.exceptions import ForbiddenError, UserNotFoundException
 
 # Prints a digest, never the key itself, so the key does not end up in the run's output.
 WHOAMI = b"""\
-import hashlib, os
-print("key-digest", hashlib.sha256(os.environ["DOMINO_USER_API_KEY"].encode()).hexdigest())
+import hashlib, json, os, urllib.request
+key = os.environ["DOMINO_USER_API_KEY"]
+print("key-digest", hashlib.sha256(key.encode()).hexdigest())
+request = urllib.request.Request(os.environ["DOMINO_API_HOST"] + "/v4/users/self",
+                                 headers={"X-Domino-Api-Key": key})
+with urllib.request.urlopen(request) as answer:
+    print("acting-as", json.load(answer)["userName"])
 """
 
 
@@ -120,7 +125,7 @@ def test_stranger_cannot_reach_the_projects_data_by_id(
             pytest.fail(f"stranger could read the {what}")
 
 
-def test_collaborators_job_gets_the_collaborators_own_key(
+def test_collaborators_job_acts_as_the_collaborator_with_a_key_of_its_own(
     domino_server: Any, client: domino.Domino, project: str
 ) -> None:
     name = unique("dave")
@@ -132,7 +137,9 @@ def test_collaborators_job_gets_the_collaborators_own_key(
     job = dave.job_start_blocking(command="whoami.py", poll_freq=0.5, max_poll_time=60)
 
     out = dave.runs_stdout(job["id"])
-    assert f"key-digest {hashlib.sha256(key.encode()).hexdigest()}" in out
+    # The job's key is its own (revoked when it ends), never dave's, and acts as dave.
+    assert f"acting-as {name}" in out
+    assert f"key-digest {hashlib.sha256(key.encode()).hexdigest()}" not in out
     assert key not in out
 
 

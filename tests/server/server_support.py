@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import signal
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
 
 TERMINAL = {"Succeeded", "Failed", "Stopped", "Error"}
+PYTHON = [sys.executable, "-m", "domino.server"]
 
 
 class Api:
@@ -166,3 +174,120 @@ def alive_pids(pid_file: Path) -> list[int]:
 
 def unique(prefix: str = "p") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class Served:
+    """``domino-server serve --port 0`` in a subprocess; reads the URL it prints."""
+
+    def __init__(self, data_dir: Path, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [*PYTHON, "serve", "--port", "0", "--data-dir", str(data_dir), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 30
+        self.url = ""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            found = re.search(r"listening on (http://\S+)", line)
+            if found:
+                self.url = found.group(1)
+                break
+        assert self.url, "".join(self.lines)
+        # Keep reading what it prints, so that a full pipe never blocks the server.
+        self._drain = threading.Thread(target=self._read_rest, daemon=True)
+        self._drain.start()
+        while True:
+            try:
+                requests.get(self.url + "/version", timeout=5)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline, "server never answered"
+                time.sleep(0.05)
+
+    def _read_rest(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def interrupt(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=30)
+        self._drain.join(10)
+        return self.proc.returncode, "".join(self.lines)
+
+    def kill(self) -> None:
+        """SIGKILL (a crash: nothing is cleaned up)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._drain.join(10)
+
+
+class Upload:
+    """One upload session, speaking the wire protocol exactly as the clients do."""
+
+    def __init__(self, server: Any, api: requests.Session, dataset: str, setting: str = "Ignore"):
+        self.base = f"{server.url}/v4/datasetrw/datasets/{dataset}/snapshot/file"
+        self.api = api
+        response = api.post(
+            self.base + "/start", json={"filePaths": [], "fileCollisionSetting": setting}
+        )
+        assert response.status_code == 200, response.text
+        self.key = response.json()
+
+    def chunk(
+        self,
+        rel: str,
+        number: int,
+        data: bytes,
+        *,
+        total: int = 1,
+        chunk_size: int | None = None,
+        identifier: str | None = None,
+        checksum: str | None = None,
+        current: int | None = None,
+        field: str | None = None,
+        extra_part_first: bool = False,
+    ) -> requests.Response:
+        checksum = checksum or hashlib.md5(data).hexdigest().upper()
+        identifier = identifier or f"{len(data)}-{rel}"
+        query = (
+            f"key={self.key}&resumableChunkNumber={number}"
+            f"&resumableChunkSize={chunk_size or max(len(data), 1)}"
+            f"&resumableCurrentChunkSize={len(data) if current is None else current}"
+            f"&resumableIdentifier={quote(identifier)}&resumableRelativePath={quote(rel)}"
+            f"&resumableTotalChunks={total}&checksum={checksum}"
+        )
+        files: list[tuple[str, Any]] = []
+        if extra_part_first:
+            files.append(("note", (None, "not a file")))
+        files.append((field or rel, (rel.rsplit("/", 1)[-1], data, "application/octet-stream")))
+        return self.api.post(f"{self.base}?{query}", files=files, headers={"Csrf-Token": "nocheck"})
+
+    def test(self, identifier: str, number: int, data: bytes, total: int = 1) -> int:
+        checksum = hashlib.md5(data).hexdigest().upper()
+        query = (
+            f"key={self.key}&resumableChunkNumber={number}&resumableIdentifier="
+            f"{quote(identifier)}&resumableTotalChunks={total}&checksum={checksum}"
+        )
+        return self.api.get(f"{self.base}/test?{query}").status_code
+
+    def end(self, target: str | None = None) -> requests.Response:
+        suffix = f"?targetRelativePath={quote(target)}" if target is not None else ""
+        return self.api.get(f"{self.base}/end/{self.key}{suffix}")
+
+    def cancel(self) -> requests.Response:
+        return self.api.get(f"{self.base}/cancel/{self.key}")
+
+
+def listing(server: Any, api: requests.Session, dataset: str) -> dict[str, str]:
+    response = api.get(f"{server.url}/_local/datasets/{dataset}/files")
+    assert response.status_code == 200, response.text
+    return {f["path"]: f["sha256"] for f in response.json()}

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from server_support import Project, alive_pids, wait_for
+import threading
+from pathlib import Path
+
+from server_support import Api, Project, alive_pids, wait_for
+
+from domino.testing import LocalServer
 
 APP = "echo app is up\nwhile true; do sleep 0.2; done\n"
 CREATE = {
@@ -101,10 +106,14 @@ def test_app_whose_files_cannot_be_materialised_fails_with_a_message(server, pro
     assert "could not prepare the files" in view["message"]
 
 
-def test_concurrent_starts_of_one_app_leave_no_process_behind_after_stop(
-    project: Project, tmp_path
-) -> None:
-    import threading
+def test_concurrent_starts_of_one_app_leave_no_process_behind_after_stop(tmp_path: Path) -> None:
+    # Without the sandbox, so that app.sh can write its pids where the test reads them.
+    with LocalServer(tmp_path / "data", sandbox=False) as server:
+        api = Api(server.url, server.headers())
+        _concurrent_starts(Project(api, server.create_project()), tmp_path)
+
+
+def _concurrent_starts(project: Project, tmp_path: Path) -> None:
 
     pids = tmp_path / "pids"
     project.upload("app.sh", f"echo $$ >> {pids}\nwhile true; do sleep 0.2; done\n")

@@ -3,66 +3,19 @@
 from __future__ import annotations
 
 import os
-import re
-import signal
 import socket
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
-
-PYTHON = [sys.executable, "-m", "domino.server"]
+from server_support import PYTHON, Served
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*PYTHON, *args], capture_output=True, text=True, timeout=60)
-
-
-class Served:
-    """``domino-server serve --port 0`` in a subprocess; reads the URL it prints."""
-
-    def __init__(self, data_dir: Path, *extra: str) -> None:
-        self.proc = subprocess.Popen(
-            [*PYTHON, "serve", "--port", "0", "--data-dir", str(data_dir), *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 30
-        self.url = ""
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            found = re.search(r"listening on (http://\S+)", line)
-            if found:
-                self.url = found.group(1)
-                break
-        assert self.url, "".join(self.lines)
-        while True:
-            try:
-                requests.get(self.url + "/version", timeout=5)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, "server never answered"
-                time.sleep(0.05)
-
-    def interrupt(self) -> tuple[int, str]:
-        self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=30)
-        return self.proc.returncode, "".join(self.lines) + out
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate(timeout=10)
 
 
 @pytest.fixture
@@ -131,7 +84,8 @@ def test_token_for_unknown_user_fails_clearly(tmp_path: Path) -> None:
 
 
 def test_sigint_stops_the_server_and_its_executions(served, tmp_path: Path) -> None:
-    server = served("--user", "admin:k-admin")
+    # Without the sandbox the run can write its pid where the test reads it.
+    server = served("--user", "admin:k-admin", "--sandbox", "off")
     headers = {"X-Domino-Api-Key": "k-admin"}
     marker = tmp_path / "child.pid"
     script = (

@@ -117,7 +117,9 @@ def test_stopping_the_server_leaves_no_job_or_app_process_behind(tmp_path: Path)
 
     pids = tmp_path / "pids"
     script = f"sleep 60 &\necho $! >> {pids}\necho $$ >> {pids}\nwait\n"
-    with LocalServer(tmp_path / "data") as server:
+    # Without the sandbox, so that the processes can write their pids where the test reads
+    # them (the sandboxed case is in tests/reliability/test_processes.py).
+    with LocalServer(tmp_path / "data", sandbox=False) as server:
         server.create_project("keep")
         project = _project(server)
         project.upload("job.sh", script)

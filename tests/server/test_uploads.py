@@ -6,10 +6,10 @@ import hashlib
 import threading
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import requests
+from server_support import Upload, listing
 
 from domino.server import uploads
 
@@ -33,69 +33,6 @@ def dataset(server: Any) -> str:
     project = server.create_project()
     created = server.client(project).datasets_create(f"ds-{uuid.uuid4().hex[:8]}", "")
     return str(created["datasetId"])
-
-
-class Upload:
-    """One upload session, speaking the wire protocol exactly as the clients do."""
-
-    def __init__(self, server: Any, api: requests.Session, dataset: str, setting: str = "Ignore"):
-        self.base = f"{server.url}/v4/datasetrw/datasets/{dataset}/snapshot/file"
-        self.api = api
-        response = api.post(
-            self.base + "/start", json={"filePaths": [], "fileCollisionSetting": setting}
-        )
-        assert response.status_code == 200, response.text
-        self.key = response.json()
-
-    def chunk(
-        self,
-        rel: str,
-        number: int,
-        data: bytes,
-        *,
-        total: int = 1,
-        chunk_size: int | None = None,
-        identifier: str | None = None,
-        checksum: str | None = None,
-        current: int | None = None,
-        field: str | None = None,
-        extra_part_first: bool = False,
-    ) -> requests.Response:
-        checksum = checksum or hashlib.md5(data).hexdigest().upper()
-        identifier = identifier or f"{len(data)}-{rel}"
-        query = (
-            f"key={self.key}&resumableChunkNumber={number}"
-            f"&resumableChunkSize={chunk_size or max(len(data), 1)}"
-            f"&resumableCurrentChunkSize={len(data) if current is None else current}"
-            f"&resumableIdentifier={quote(identifier)}&resumableRelativePath={quote(rel)}"
-            f"&resumableTotalChunks={total}&checksum={checksum}"
-        )
-        files: list[tuple[str, Any]] = []
-        if extra_part_first:
-            files.append(("note", (None, "not a file")))
-        files.append((field or rel, (rel.rsplit("/", 1)[-1], data, "application/octet-stream")))
-        return self.api.post(f"{self.base}?{query}", files=files, headers={"Csrf-Token": "nocheck"})
-
-    def test(self, identifier: str, number: int, data: bytes, total: int = 1) -> int:
-        checksum = hashlib.md5(data).hexdigest().upper()
-        query = (
-            f"key={self.key}&resumableChunkNumber={number}&resumableIdentifier="
-            f"{quote(identifier)}&resumableTotalChunks={total}&checksum={checksum}"
-        )
-        return self.api.get(f"{self.base}/test?{query}").status_code
-
-    def end(self, target: str | None = None) -> requests.Response:
-        suffix = f"?targetRelativePath={quote(target)}" if target is not None else ""
-        return self.api.get(f"{self.base}/end/{self.key}{suffix}")
-
-    def cancel(self) -> requests.Response:
-        return self.api.get(f"{self.base}/cancel/{self.key}")
-
-
-def listing(server: Any, api: requests.Session, dataset: str) -> dict[str, str]:
-    response = api.get(f"{server.url}/_local/datasets/{dataset}/files")
-    assert response.status_code == 200, response.text
-    return {f["path"]: f["sha256"] for f in response.json()}
 
 
 def sha(data: bytes) -> str:

@@ -119,10 +119,7 @@ def runs_stdout(
     ``previewNumberOfLines`` lines when that is given)."""
     found = project_by_name(svc, user, owner, project)
     row = _execution_in(svc, found, run_id)
-    stdout = svc.executions.read_log(row["id"])
-    if previewNumberOfLines is not None:
-        if previewNumberOfLines < 0:
-            raise ApiError(400, "previewNumberOfLines must not be negative")
-        lines = stdout.splitlines(keepends=True)
-        stdout = "".join(lines[-previewNumberOfLines:]) if previewNumberOfLines else ""
+    if previewNumberOfLines is not None and previewNumberOfLines < 0:
+        raise ApiError(400, "previewNumberOfLines must not be negative")
+    stdout = svc.executions.read_log(row["id"], tail_lines=previewNumberOfLines)
     return {"setup": row["setup_log"], "stdout": stdout}
