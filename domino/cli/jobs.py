@@ -106,6 +106,21 @@ def wait_and_report(
         raise click.exceptions.Exit(code)
 
 
+def follow_to_end(state: CliState, execution: _watch.Execution) -> None:
+    """``logs --follow``: stream the output until the end, exit with how it ended."""
+    final = _watch.watch(
+        execution,
+        follow=True,
+        timeout=None,
+        stop_on_interrupt=False,
+        project_flag=state.project_flag(),
+        quiet=True,
+    )
+    code = _watch.report_end(execution, final, followed=True, quiet=True)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
 @click.group()
 def job() -> None:
     """Jobs: start, watch, stop and list executions of the project.
@@ -264,18 +279,7 @@ def logs(state: CliState, job_id: str, follow: bool, setup: bool) -> None:
     if not follow:
         click.echo(client.runs_stdout(job_id), nl=False)
         return
-    execution = _watch.Execution(client, job_id, "job")
-    final = _watch.watch(
-        execution,
-        follow=True,
-        timeout=None,
-        stop_on_interrupt=False,
-        project_flag=state.project_flag(),
-        quiet=True,
-    )
-    code = _watch.report_end(execution, final, followed=True, quiet=True)
-    if code:
-        raise click.exceptions.Exit(code)
+    follow_to_end(state, _watch.Execution(client, job_id, "job"))
 
 
 def _setup_log(client: Any, job_id: str) -> str:

@@ -12,6 +12,7 @@ from domino.cli._output import Column, emit_json, format_time, info, print_table
 from domino.cli.jobs import (
     _RUN_SETTINGS,
     check_wait_flags,
+    follow_to_end,
     print_fields,
     wait_and_report,
     wait_options,
@@ -154,18 +155,7 @@ def logs(state: CliState, run_id: str, follow: bool) -> None:
     if not follow:
         click.echo(client.runs_stdout(run_id), nl=False)
         return
-    execution = _watch.Execution(client, run_id, "run")
-    final = _watch.watch(
-        execution,
-        follow=True,
-        timeout=None,
-        stop_on_interrupt=False,
-        project_flag=state.project_flag(),
-        quiet=True,
-    )
-    code = _watch.report_end(execution, final, followed=True, quiet=True)
-    if code:
-        raise click.exceptions.Exit(code)
+    follow_to_end(state, _watch.Execution(client, run_id, "run"))
 
 
 @run.command("stop")
