@@ -9,7 +9,7 @@ import click
 
 from domino.cli import _watch
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, dig, emit_json, format_time, info, print_table
+from domino.cli._output import Column, dig, emit_json, emit_listing, format_time, info
 
 __all__ = ["job"]
 
@@ -323,10 +323,9 @@ def list_jobs(state: CliState, status_filter: str, limit: int, page: int) -> Non
     answer = client.jobs_list(
         client.project_id, page_size=limit, page_no=page, status=status_filter
     )
-    if state.json:
-        emit_json(answer)
-        return
-    print_table(answer.get("jobs") or [], _JOB_COLUMNS, empty="No jobs.")
+    emit_listing(
+        state.json, answer, _JOB_COLUMNS, empty="No jobs.", rows=lambda a: a.get("jobs") or []
+    )
 
 
 @job.command("restart")

@@ -8,7 +8,7 @@ import click
 
 from domino.cli import _watch
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, emit_json, format_time, info, print_table
+from domino.cli._output import Column, emit_json, emit_listing, format_time, info
 from domino.cli.jobs import (
     _RUN_SETTINGS,
     check_wait_flags,
@@ -99,10 +99,9 @@ def list_runs(state: CliState) -> None:
       domino run list --project team/churn
     """
     answer = state.client().runs_list()
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(answer.get("data") or [], _RUN_COLUMNS, empty="No runs.")
+    emit_listing(
+        state.json, answer, _RUN_COLUMNS, empty="No runs.", rows=lambda a: a.get("data") or []
+    )
 
 
 @run.command("status")
