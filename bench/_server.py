@@ -6,6 +6,7 @@ measured. It offers the parts of ``domino.testing.LocalServer``'s surface the be
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -29,6 +30,22 @@ def public_python() -> str | None:
         return configured
     candidate = ROOT / ".venv-public" / "bin" / "python"
     return str(candidate) if candidate.exists() else None
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without its ``DOMINO_*`` settings, for a measured child."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+
+
+def run_json_child(
+    argv: list[str], *, cwd: str | Path, env: dict[str, str], timeout: float, what: str
+) -> dict[str, Any]:
+    """Run ``argv``, which prints its result as JSON on its last stdout line, and return that;
+    a ``RuntimeError`` with the end of its stderr if it fails."""
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{what} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 class ServerProcess:
@@ -91,6 +108,15 @@ class ServerProcess:
         response = requests.get(self.url + path, headers=self.headers(), timeout=600)
         response.raise_for_status()
         return response.json()
+
+    def put_file(self, project: str, path: str, content: bytes) -> None:
+        """Write ``content`` to ``path`` in the project's files (a new commit)."""
+        requests.put(
+            f"{self.url}/v1/projects/{project}/{path}",
+            data=content,
+            headers=self.headers(),
+            timeout=30,
+        ).raise_for_status()
 
     def create_project(self, name: str) -> str:
         requests.post(

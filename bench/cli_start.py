@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _server import ServerProcess
+from _server import ServerProcess, clean_env
 
 TARGET_VERSION_MS = 300.0
 
@@ -59,7 +58,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+    env = clean_env()
     env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="bench-cli-config-")  # no saved login
     domino = _domino()
     report: dict[str, Any] = {"command": domino, "runs": args.runs}
@@ -73,12 +72,7 @@ def main() -> int:
     server = ServerProcess(work / "server")
     try:
         project = "admin/quick-start"
-        requests.put(
-            f"{server.url}/v1/projects/{project}/noop.py",
-            data=b"pass\n",
-            headers=server.headers(),
-            timeout=30,
-        ).raise_for_status()
+        server.put_file(project, "noop.py", b"pass\n")
         project_id = server.get(
             "/v4/gateway/projects/findProjectByOwnerAndName?ownerName=admin&projectName=quick-start"
         )["id"]

@@ -25,14 +25,13 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
-from _server import ServerProcess, public_python
+from _server import ServerProcess, clean_env, public_python, run_json_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -189,9 +188,9 @@ def _run(
     chunk: int,
     cwd: Path,
 ) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+    env = clean_env()
     env["XDG_CACHE_HOME"] = str(cwd / "cache")
-    done = subprocess.run(
+    return run_json_child(
         [
             python,
             "-c",
@@ -206,13 +205,9 @@ def _run(
         ],
         cwd=cwd,  # never our checkout: the public client must not import our `domino`
         env=env,
-        capture_output=True,
-        text=True,
         timeout=3600,
+        what="upload run",
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"upload run failed:\n{done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def main() -> int:

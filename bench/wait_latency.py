@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import requests
-from _server import ServerProcess, public_python
+from _server import ServerProcess, clean_env, public_python, run_json_child
 
 # Runs inside the client's venv: counts the status requests, times the return.
 WAIT = r"""
@@ -53,20 +50,16 @@ print(json.dumps({"id": job["id"], "started": started, "returned": returned, **c
 
 
 def _measure(python: str, server: ServerProcess, project: str, seconds: float) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMINO_")}
+    env = clean_env()
     env["DOMINO_LOG_LEVEL"] = "WARNING"
     with tempfile.TemporaryDirectory() as cwd:  # never our checkout for the public client
-        done = subprocess.run(
+        result = run_json_child(
             [python, "-c", WAIT, server.url, server.api_key, project, str(seconds)],
             cwd=cwd,
             env=env,
-            capture_output=True,
-            text=True,
             timeout=600,
+            what="waiting",
         )
-    if done.returncode != 0:
-        raise RuntimeError(f"waiting failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     job = server.get(f"/v4/jobs/{result['id']}")
     completed = job["stageTime"]["completedTime"] / 1000.0
     waited = result["returned"] - result["started"]
@@ -107,12 +100,7 @@ def main() -> int:
     server = ServerProcess(work / "server")
     try:
         project = "admin/quick-start"
-        requests.put(
-            f"{server.url}/v1/projects/{project}/sleep.py",
-            data=b"import sys, time\ntime.sleep(float(sys.argv[1]))\n",
-            headers=server.headers(),
-            timeout=30,
-        ).raise_for_status()
+        server.put_file(project, "sleep.py", b"import sys, time\ntime.sleep(float(sys.argv[1]))\n")
         report: dict[str, Any] = {"clients": sorted(clients)}
         for seconds, repeat in ((2.0, args.repeat), (20.0, args.long_repeat)):
             key = f"job_{seconds:g}s"

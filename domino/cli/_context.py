@@ -98,40 +98,36 @@ def project_option(f: F) -> F:
     )(f)
 
 
+# (flag, metavar, CliState attribute, help), applied bottom-up so --help lists them in this order
+_CONNECTION_OPTIONS = (
+    ("--host", "URL", "host", "Domino URL (default: DOMINO_API_HOST, else the saved login)."),
+    (
+        "--api-key",
+        "KEY",
+        "api_key",
+        "API key (default: DOMINO_USER_API_KEY, else the saved login).",
+    ),
+    (
+        "--token-file",
+        "PATH",
+        "token_file",
+        "File whose first line is a bearer token (default: DOMINO_TOKEN_FILE).",
+    ),
+    (
+        "--profile",
+        "NAME",
+        "profile",
+        "Saved login to fall back on (default: DOMINO_PROFILE, else 'default').",
+    ),
+)
+
+
 def connection_options(f: F) -> F:
     """``--project``, ``--host``, ``--api-key``, ``--token-file``, ``--profile``."""
-    options = [
-        click.option(
-            "--profile",
-            metavar="NAME",
-            expose_value=False,
-            callback=_store("profile"),
-            help="Saved login to fall back on (default: DOMINO_PROFILE, else 'default').",
-        ),
-        click.option(
-            "--token-file",
-            metavar="PATH",
-            expose_value=False,
-            callback=_store("token_file"),
-            help="File whose first line is a bearer token (default: DOMINO_TOKEN_FILE).",
-        ),
-        click.option(
-            "--api-key",
-            metavar="KEY",
-            expose_value=False,
-            callback=_store("api_key"),
-            help="API key (default: DOMINO_USER_API_KEY, else the saved login).",
-        ),
-        click.option(
-            "--host",
-            metavar="URL",
-            expose_value=False,
-            callback=_store("host"),
-            help="Domino URL (default: DOMINO_API_HOST, else the saved login).",
-        ),
-    ]
-    for option in options:
-        f = option(f)
+    for flag, metavar, attribute, help_text in reversed(_CONNECTION_OPTIONS):
+        f = click.option(
+            flag, metavar=metavar, expose_value=False, callback=_store(attribute), help=help_text
+        )(f)
     return project_option(f)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-__all__ = ["Column", "emit_json", "format_time", "info", "print_table", "warn"]
+__all__ = ["Column", "emit_json", "emit_listing", "format_time", "info", "print_table", "warn"]
 
 
 def emit_json(value: Any) -> None:
@@ -100,3 +100,19 @@ def format_size(size: Any) -> str:
             return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} TiB"  # pragma: no cover - unreachable
+
+
+def emit_listing(
+    as_json: bool,
+    answer: Any,
+    columns: Sequence[Column],
+    *,
+    empty: str,
+    rows: Callable[[Any], Iterable[Any]] = lambda answer: answer,
+) -> None:
+    """A list command's output: with ``--json`` the API's ``answer`` as it came, else a table
+    of ``rows(answer)`` (by default the answer itself)."""
+    if as_json:
+        emit_json(answer)
+    else:
+        print_table(rows(answer), columns, empty=empty)

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, emit_json, format_time, info, print_table
+from domino.cli._output import Column, emit_json, emit_listing, format_time, info
 from domino.exceptions import DatasetNotFoundException
 
 __all__ = ["dataset", "parse_size"]
@@ -88,10 +88,7 @@ def ls(state: CliState) -> None:
     """
     client = state.client()
     answer = client.datasets_list(client.project_id)
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(answer, _DATASET_COLUMNS, empty="No datasets.")
+    emit_listing(state.json, answer, _DATASET_COLUMNS, empty="No datasets.")
 
 
 @dataset.command("create")

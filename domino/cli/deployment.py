@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, emit_json, print_table
+from domino.cli._output import Column, emit_json, emit_listing, print_table
 
 __all__ = ["completion", "env", "tiers", "version"]
 
@@ -82,10 +82,7 @@ def tiers(state: CliState) -> None:
       domino tiers --project team/churn
     """
     answer = state.client().hardware_tiers_list()
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(answer, _TIER_COLUMNS, empty="No hardware tiers.")
+    emit_listing(state.json, answer, _TIER_COLUMNS, empty="No hardware tiers.")
 
 
 @click.group()

@@ -13,7 +13,7 @@ import click
 
 from domino._resources.files import commit_id_of
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, emit_json, format_size, format_time, info, print_table
+from domino.cli._output import Column, emit_json, emit_listing, format_size, format_time, info
 
 __all__ = ["commits", "files"]
 
@@ -62,10 +62,7 @@ def ls(state: CliState, path: str, commit_id: str | None) -> None:
     else:
         answer = client.files_list(commit_id, path)
         entries = answer.get("data") or []
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(entries, _FILE_COLUMNS, empty="No files.")
+    emit_listing(state.json, answer, _FILE_COLUMNS, empty="No files.", rows=lambda _: entries)
 
 
 def _uploads(local: Path, remote: str) -> list[tuple[Path, str]]:

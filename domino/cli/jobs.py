@@ -9,7 +9,7 @@ import click
 
 from domino.cli import _watch
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, dig, emit_json, format_time, info, print_table
+from domino.cli._output import Column, dig, emit_json, emit_listing, format_time, info
 
 __all__ = ["job"]
 
@@ -102,6 +102,21 @@ def wait_and_report(
     code = _watch.report_end(execution, final, followed=follow)
     if state.json:
         emit_json(final)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+def follow_to_end(state: CliState, execution: _watch.Execution) -> None:
+    """``logs --follow``: stream the output until the end, exit with how it ended."""
+    final = _watch.watch(
+        execution,
+        follow=True,
+        timeout=None,
+        stop_on_interrupt=False,
+        project_flag=state.project_flag(),
+        quiet=True,
+    )
+    code = _watch.report_end(execution, final, followed=True, quiet=True)
     if code:
         raise click.exceptions.Exit(code)
 
@@ -264,18 +279,7 @@ def logs(state: CliState, job_id: str, follow: bool, setup: bool) -> None:
     if not follow:
         click.echo(client.runs_stdout(job_id), nl=False)
         return
-    execution = _watch.Execution(client, job_id, "job")
-    final = _watch.watch(
-        execution,
-        follow=True,
-        timeout=None,
-        stop_on_interrupt=False,
-        project_flag=state.project_flag(),
-        quiet=True,
-    )
-    code = _watch.report_end(execution, final, followed=True, quiet=True)
-    if code:
-        raise click.exceptions.Exit(code)
+    follow_to_end(state, _watch.Execution(client, job_id, "job"))
 
 
 def _setup_log(client: Any, job_id: str) -> str:
@@ -319,10 +323,9 @@ def list_jobs(state: CliState, status_filter: str, limit: int, page: int) -> Non
     answer = client.jobs_list(
         client.project_id, page_size=limit, page_no=page, status=status_filter
     )
-    if state.json:
-        emit_json(answer)
-        return
-    print_table(answer.get("jobs") or [], _JOB_COLUMNS, empty="No jobs.")
+    emit_listing(
+        state.json, answer, _JOB_COLUMNS, empty="No jobs.", rows=lambda a: a.get("jobs") or []
+    )
 
 
 @job.command("restart")

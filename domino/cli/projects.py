@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, emit_json, info, print_table
+from domino.cli._output import Column, emit_listing, info
 
 __all__ = ["NotFound", "project"]
 
@@ -78,10 +78,11 @@ def ls(state: CliState, relationship: str) -> None:
     """
     client = state.client(project=_any_project(state))
     answer: Any = client.projects_list(relationship=relationship)
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(answer if isinstance(answer, list) else [], _PROJECT_COLUMNS, empty="None.")
+    emit_listing(state.json, answer, _PROJECT_COLUMNS, empty="None.", rows=_list_or_empty)
+
+
+def _list_or_empty(answer: Any) -> list[Any]:
+    return answer if isinstance(answer, list) else []
 
 
 def _any_project(state: CliState) -> str:
@@ -106,10 +107,7 @@ def tags(state: CliState) -> None:
       domino project tags --project alice/churn
     """
     answer = state.client().tags_list()
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(answer, _TAG_COLUMNS, empty="No tags.")
+    emit_listing(state.json, answer, _TAG_COLUMNS, empty="No tags.")
 
 
 @project.group("tag")
@@ -172,15 +170,13 @@ def collaborators(state: CliState) -> None:
       domino project collaborators --project alice/churn
     """
     answer = state.client().collaborators_get()
-    if state.json:
-        emit_json(answer)
-    else:
-        rows = answer if isinstance(answer, list) else []
-        print_table(
-            [r if isinstance(r, dict) else {"userName": r} for r in rows],
-            _COLLABORATOR_COLUMNS,
-            empty="No collaborators.",
-        )
+    emit_listing(
+        state.json,
+        answer,
+        _COLLABORATOR_COLUMNS,
+        empty="No collaborators.",
+        rows=lambda a: [r if isinstance(r, dict) else {"userName": r} for r in _list_or_empty(a)],
+    )
 
 
 @project.group("collaborator")

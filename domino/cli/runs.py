@@ -8,10 +8,11 @@ import click
 
 from domino.cli import _watch
 from domino.cli._context import CliState, connection_options, json_option, pass_state
-from domino.cli._output import Column, emit_json, format_time, info, print_table
+from domino.cli._output import Column, emit_json, emit_listing, format_time, info
 from domino.cli.jobs import (
     _RUN_SETTINGS,
     check_wait_flags,
+    follow_to_end,
     print_fields,
     wait_and_report,
     wait_options,
@@ -98,10 +99,9 @@ def list_runs(state: CliState) -> None:
       domino run list --project team/churn
     """
     answer = state.client().runs_list()
-    if state.json:
-        emit_json(answer)
-    else:
-        print_table(answer.get("data") or [], _RUN_COLUMNS, empty="No runs.")
+    emit_listing(
+        state.json, answer, _RUN_COLUMNS, empty="No runs.", rows=lambda a: a.get("data") or []
+    )
 
 
 @run.command("status")
@@ -154,18 +154,7 @@ def logs(state: CliState, run_id: str, follow: bool) -> None:
     if not follow:
         click.echo(client.runs_stdout(run_id), nl=False)
         return
-    execution = _watch.Execution(client, run_id, "run")
-    final = _watch.watch(
-        execution,
-        follow=True,
-        timeout=None,
-        stop_on_interrupt=False,
-        project_flag=state.project_flag(),
-        quiet=True,
-    )
-    code = _watch.report_end(execution, final, followed=True, quiet=True)
-    if code:
-        raise click.exceptions.Exit(code)
+    follow_to_end(state, _watch.Execution(client, run_id, "run"))
 
 
 @run.command("stop")

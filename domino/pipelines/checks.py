@@ -36,6 +36,13 @@ STEP_FIELDS = {
     "instances": "list",
 }
 RUN_FIELDS = {"id": "str", "logical_date": "str"}
+# a literal's static type; bool before int (True is an int)
+_LITERAL_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "bool"),
+    (int, "int"),
+    (float, "float"),
+    (str, "str"),
+)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -210,21 +217,10 @@ class ExpressionChecker:
 
     def type_of(self, expr: Expr, step: str | None, inputs: Mapping[str, str] | None) -> str | None:
         if isinstance(expr, Literal):
-            value = expr.value
-            if isinstance(value, bool):
-                return "bool"
-            if isinstance(value, int):
-                return "int"
-            if isinstance(value, float):
-                return "float"
-            if isinstance(value, str):
-                return "str"
-            return None
+            return next((name for t, name in _LITERAL_TYPES if isinstance(expr.value, t)), None)
         if isinstance(expr, ListExpr):
             return "list"
-        if isinstance(expr, Unary):
-            return "bool"
-        if isinstance(expr, Binary):
+        if isinstance(expr, (Unary, Binary)):
             return "bool"
         if isinstance(expr, Filter):
             return {"length": "int", "default": None}.get(expr.name, "str")

@@ -207,8 +207,7 @@ class StepEngine:
         self.poll = poll
         self.stop_wait = stop_wait
         self.outputs_limit = outputs_limit
-        self._tiers: dict[str, str] | None = None
-        self._envs: dict[str, str] | None = None
+        self._ids: dict[str, dict[str, str]] = {}  # kind -> name or id -> id
         self._lock = threading.Lock()
 
     # -- resolution ----------------------------------------------------------------------------
@@ -221,41 +220,49 @@ class StepEngine:
         return str(first["id"] if isinstance(first, Mapping) else first)
 
     def tier_id(self, name_or_id: str | None) -> str | None:
-        if name_or_id is None:
-            return None
-        with self._lock:
-            if self._tiers is None:
-                table: dict[str, str] = {}
-                for entry in self.client.hardware_tiers_list():
-                    tier = entry.get("hardwareTier") or {}
-                    table.setdefault(str(tier.get("id")), str(tier.get("id")))
-                    table.setdefault(str(tier.get("name")), str(tier.get("id")))
-                self._tiers = table
-        if name_or_id not in self._tiers:
-            raise HardwareTierNotFoundException(
-                f"hardware tier {name_or_id!r} not found in {self.pipeline.project}; known: "
-                + ", ".join(sorted(set(self._tiers)))
-            )
-        return self._tiers[name_or_id]
+        return self._resolve(
+            "hardware tier",
+            name_or_id,
+            lambda: [
+                entry.get("hardwareTier") or {} for entry in self.client.hardware_tiers_list()
+            ],
+            HardwareTierNotFoundException,
+        )
 
     def environment_id(self, name_or_id: str | None) -> str | None:
+        client = self.client
+        return self._resolve(
+            "environment",
+            name_or_id,
+            lambda: client._get(client._routes.useable_environments(client.project_id)) or [],
+            EnvironmentNotFoundException,
+        )
+
+    def _resolve(
+        self,
+        kind: str,
+        name_or_id: str | None,
+        records: Callable[[], Any],
+        error: type[Exception],
+    ) -> str | None:
+        """The id of the ``kind`` (hardware tier, environment) named ``name_or_id`` (a name or
+        an id), from a table listed once per engine; ``error`` names the known ones."""
         if name_or_id is None:
             return None
         with self._lock:
-            if self._envs is None:
-                client = self.client
-                listing = client._get(client._routes.useable_environments(client.project_id))
-                table: dict[str, str] = {}
-                for env in listing or []:
-                    table.setdefault(str(env.get("id")), str(env.get("id")))
-                    table.setdefault(str(env.get("name")), str(env.get("id")))
-                self._envs = table
-        if name_or_id not in self._envs:
-            raise EnvironmentNotFoundException(
-                f"environment {name_or_id!r} not found in {self.pipeline.project}; known: "
-                + ", ".join(sorted(set(self._envs)))
+            table = self._ids.get(kind)
+            if table is None:
+                table = {}
+                for record in records():
+                    table.setdefault(str(record.get("id")), str(record.get("id")))
+                    table.setdefault(str(record.get("name")), str(record.get("id")))
+                self._ids[kind] = table
+        if name_or_id not in table:
+            raise error(
+                f"{kind} {name_or_id!r} not found in {self.pipeline.project}; known: "
+                + ", ".join(sorted(set(table)))
             )
-        return self._envs[name_or_id]
+        return table[name_or_id]
 
     def render(
         self, instance: Instance, ctx: Mapping[str, Any], pinned: str | None, title: str

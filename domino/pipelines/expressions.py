@@ -238,17 +238,17 @@ class _Parser:
         return expr
 
     def or_(self) -> Expr:
-        left = self.and_()
-        while self.peek().text == "||":
-            tok = self.take()
-            left = Binary("||", left, self.and_(), tok.offset)
-        return left
+        return self._left_assoc("||", self.and_)
 
     def and_(self) -> Expr:
-        left = self.not_()
-        while self.peek().text == "&&":
+        return self._left_assoc("&&", self.not_)
+
+    def _left_assoc(self, op: str, operand: Callable[[], Expr]) -> Expr:
+        """``operand (op operand)*``, grouped from the left."""
+        left = operand()
+        while self.peek().text == op:
             tok = self.take()
-            left = Binary("&&", left, self.not_(), tok.offset)
+            left = Binary(op, left, operand(), tok.offset)
         return left
 
     def not_(self) -> Expr:

@@ -7,7 +7,7 @@ that need the whole file (graph, references, matrix size, schedule) and the posi
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -25,19 +25,6 @@ __all__ = [
     "parse_duration",
 ]
 
-TRIGGER_RULES = (
-    "all_success",
-    "all_failed",
-    "all_done",
-    "all_skipped",
-    "one_success",
-    "one_failed",
-    "one_done",
-    "none_failed",
-    "none_failed_min_one_success",
-    "none_skipped",
-    "always",
-)
 TriggerRule = Literal[
     "all_success",
     "all_failed",
@@ -51,19 +38,7 @@ TriggerRule = Literal[
     "none_skipped",
     "always",
 ]
-OUTPUT_TYPES = (
-    "str",
-    "int",
-    "float",
-    "bool",
-    "date",
-    "list",
-    "dict",
-    "list[str]",
-    "list[int]",
-    "list[float]",
-    "list[bool]",
-)
+TRIGGER_RULES: tuple[str, ...] = get_args(TriggerRule)
 ValueType = Literal[
     "str",
     "int",
@@ -77,6 +52,7 @@ ValueType = Literal[
     "list[float]",
     "list[bool]",
 ]
+OUTPUT_TYPES: tuple[str, ...] = get_args(ValueType)
 RetryOn = Literal["error", "failed", "timeout"]
 
 _DURATION = re.compile(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
+import requests
 
 # Small poll interval keeps the suite quick; executions here take well under a second.
 POLL = 0.5
@@ -53,3 +54,23 @@ def commit_ids(commits: list[Any]) -> list[str]:
 
 def file_paths(listing: dict[str, Any]) -> set[str]:
     return {entry["path"] for entry in listing["data"]}
+
+
+def local_json(server: Any, path: str) -> Any:
+    """The JSON of domino-server's ``GET {path}`` (a ``/_local/`` inspection route) as admin."""
+    response = requests.get(
+        f"{server.url}{path}", headers={"X-Domino-Api-Key": server.api_key}, timeout=60
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def upload_stats(server: Any) -> dict[str, int]:
+    """domino-server's chunk-upload counters."""
+    return dict(local_json(server, "/_local/uploads/stats"))
+
+
+def dataset_listing(server: Any, dataset_id: str) -> dict[str, tuple[int, str]]:
+    """What the server stores for a dataset: path -> (size, sha256)."""
+    files = local_json(server, f"/_local/datasets/{dataset_id}/files")
+    return {f["path"]: (f["size"], f["sha256"]) for f in files}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from e2e_support import dataset_listing, upload_stats
 
 import domino
 from domino.exceptions import DatasetUploadError
@@ -27,16 +28,6 @@ def dataset(client: domino.Domino) -> str:
     return str(created["datasetId"])
 
 
-def _listing(server: Any, dataset_id: str) -> dict[str, tuple[int, str]]:
-    response = requests.get(
-        f"{server.url}/_local/datasets/{dataset_id}/files",
-        headers={"X-Domino-Api-Key": server.api_key},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return {f["path"]: (f["size"], f["sha256"]) for f in response.json()}
-
-
 def _local(root: Path, prefix: str) -> dict[str, tuple[int, str]]:
     out = {}
     for path in sorted(root.rglob("*")):
@@ -48,16 +39,6 @@ def _local(root: Path, prefix: str) -> dict[str, tuple[int, str]]:
                 hashlib.sha256(data).hexdigest(),
             )
     return out
-
-
-def _stats(server: Any) -> dict[str, int]:
-    response = requests.get(
-        f"{server.url}/_local/uploads/stats",
-        headers={"X-Domino-Api-Key": server.api_key},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return dict(response.json())
 
 
 def _sessions(server: Any) -> list[dict[str, Any]]:
@@ -99,7 +80,7 @@ def test_nested_tree_arrives_complete_under_the_folder_name(
 
     result = client.datasets_upload_files(dataset, str(tree), target_chunk_size=64 * 1024)
 
-    assert _listing(domino_server, dataset) == _local(tree, "my data")
+    assert dataset_listing(domino_server, dataset) == _local(tree, "my data")
     assert result == os.path.relpath(tree).replace(os.sep, "/")
     summary = result.summary  # type: ignore[attr-defined]
     assert summary.files == 7
@@ -116,7 +97,7 @@ def test_single_file_is_stored_under_its_basename(
 ) -> None:
     path = _write(tmp_path / "a" / "b" / "report.parquet", os.urandom(70_000))
     client.datasets_upload_files(dataset, path, target_chunk_size=10_000, max_workers=3)
-    assert _listing(domino_server, dataset) == {
+    assert dataset_listing(domino_server, dataset) == {
         "report.parquet": (70_000, hashlib.sha256(path.read_bytes()).hexdigest())
     }
 
@@ -134,7 +115,7 @@ def test_300_mb_file_arrives_intact(
             fh.write(piece)
             digest.update(piece)
     client.datasets_upload_files(dataset, path, progress=False)
-    assert _listing(domino_server, dataset) == {"big.bin": (300 << 20, digest.hexdigest())}
+    assert dataset_listing(domino_server, dataset) == {"big.bin": (300 << 20, digest.hexdigest())}
 
 
 @pytest.mark.slow
@@ -150,7 +131,7 @@ def test_nested_folder_with_a_100_mb_file_arrives_intact(
 
     result = client.datasets_upload_files(dataset, tree, progress=False)
 
-    assert _listing(domino_server, dataset) == _local(tree, "my data")
+    assert dataset_listing(domino_server, dataset) == _local(tree, "my data")
     assert result.summary.bytes_sent == result.summary.bytes_total  # type: ignore[attr-defined]
 
 
@@ -173,7 +154,7 @@ def test_ignore_keeps_the_existing_file(
 ) -> None:
     _upload_version(client, dataset, tmp_path, b"first", None)
     _upload_version(client, dataset, tmp_path, b"second!", setting)
-    assert _listing(domino_server, dataset) == {
+    assert dataset_listing(domino_server, dataset) == {
         "data/README": (5, _sha(b"first")),
         "data/table.csv": (5, _sha(b"first")),
     }
@@ -184,7 +165,7 @@ def test_overwrite_replaces_the_existing_file(
 ) -> None:
     _upload_version(client, dataset, tmp_path, b"first", None)
     _upload_version(client, dataset, tmp_path, b"second!", "Overwrite")
-    assert _listing(domino_server, dataset) == {
+    assert dataset_listing(domino_server, dataset) == {
         "data/README": (7, _sha(b"second!")),
         "data/table.csv": (7, _sha(b"second!")),
     }
@@ -196,7 +177,7 @@ def test_rename_keeps_both_with_a_numbered_suffix_before_the_extension(
     _upload_version(client, dataset, tmp_path, b"first", None)
     _upload_version(client, dataset, tmp_path, b"second!", "Rename")
     _upload_version(client, dataset, tmp_path, b"third!!!", "rename")  # any case is accepted
-    assert _listing(domino_server, dataset) == {
+    assert dataset_listing(domino_server, dataset) == {
         "data/README": (5, _sha(b"first")),
         "data/README_1": (7, _sha(b"second!")),
         "data/README_2": (8, _sha(b"third!!!")),
@@ -215,7 +196,7 @@ def test_target_relative_path_places_files_inside_an_existing_folder(
     client.datasets_upload_files(dataset, tmp_path / "v1", target_relative_path="raw/")
     solo = _write(tmp_path / "solo.txt", b"solo")
     client.datasets_upload_files(dataset, solo, target_relative_path="/raw")
-    assert _listing(domino_server, dataset) == {
+    assert dataset_listing(domino_server, dataset) == {
         "raw/seed.txt": (4, _sha(b"seed")),
         "raw/v1/x.txt": (1, _sha(b"x")),
         "raw/solo.txt": (4, _sha(b"solo")),
@@ -228,7 +209,7 @@ def test_missing_target_folder_is_refused_before_any_byte_is_sent(
     for i in range(30):
         _write(tmp_path / "exports" / f"{i}.csv", os.urandom(1000))
     before = {s["key"] for s in _sessions(domino_server)}
-    stored = _stats(domino_server)["chunks_stored"]
+    stored = upload_stats(domino_server)["chunks_stored"]
     with pytest.raises(DatasetUploadError) as caught:
         client.datasets_upload_files(
             dataset, tmp_path / "exports", target_relative_path="no/such/folder"
@@ -236,8 +217,8 @@ def test_missing_target_folder_is_refused_before_any_byte_is_sent(
     message = str(caught.value)
     assert "'no/such/folder'" in message and "does not exist" in message
     assert "must already exist" in message and "Nothing was uploaded" in message
-    assert _stats(domino_server)["chunks_stored"] == stored  # not one chunk was sent
-    assert _listing(domino_server, dataset) == {}
+    assert upload_stats(domino_server)["chunks_stored"] == stored  # not one chunk was sent
+    assert dataset_listing(domino_server, dataset) == {}
     mine = [s["state"] for s in _sessions(domino_server) if s["key"] not in before]
     assert mine == ["cancelled"]
 
@@ -332,7 +313,7 @@ def test_more_workers_than_the_default_pool_reuse_their_connections(
     with caplog.at_level("WARNING", logger="urllib3"):
         client.datasets_upload_files(dataset, folder, max_workers=40)
     assert "Connection pool is full" not in caplog.text
-    assert _listing(domino_server, dataset) == expected
+    assert dataset_listing(domino_server, dataset) == expected
 
 
 MEMORY_CHILD = """
@@ -379,4 +360,4 @@ def test_client_memory_stays_within_workers_times_chunk_size(
     assert done.returncode == 0, done.stderr
     peak_mb = int(done.stdout.split()[-1])
     assert peak_mb <= 4 * 4 + 100  # workers × chunk size + 100 MB, for a 256 MB file
-    assert _listing(domino_server, dataset)["big.bin"][0] == 256 << 20
+    assert dataset_listing(domino_server, dataset)["big.bin"][0] == 256 << 20

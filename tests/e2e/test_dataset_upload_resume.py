@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from e2e_support import dataset_listing, upload_stats
 
 import domino
 from domino.exceptions import DatasetUploadError
@@ -39,16 +40,6 @@ def dataset(client: domino.Domino) -> str:
     return str(created["datasetId"])
 
 
-def _stats(server: Any) -> dict[str, int]:
-    response = requests.get(
-        f"{server.url}/_local/uploads/stats",
-        headers={"X-Domino-Api-Key": server.api_key},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return dict(response.json())
-
-
 def _settled_stats(server: Any, *, quiet: float = 1.0, timeout: float = 60.0) -> dict[str, int]:
     """The upload counters once they have stopped moving for ``quiet`` seconds.
 
@@ -57,25 +48,15 @@ def _settled_stats(server: Any, *, quiet: float = 1.0, timeout: float = 60.0) ->
     fixed sleep would read the counters too early there; waiting for them to settle does not.
     """
     deadline = time.monotonic() + timeout
-    last = _stats(server)
+    last = upload_stats(server)
     still_since = time.monotonic()
     while time.monotonic() - still_since < quiet:
         assert time.monotonic() < deadline, f"upload counters still moving after {timeout}s"
         time.sleep(0.1)
-        now = _stats(server)
+        now = upload_stats(server)
         if now != last:
             last, still_since = now, time.monotonic()
     return last
-
-
-def _listing(server: Any, dataset_id: str) -> dict[str, tuple[int, str]]:
-    response = requests.get(
-        f"{server.url}/_local/datasets/{dataset_id}/files",
-        headers={"X-Domino-Api-Key": server.api_key},
-        timeout=60,
-    )
-    response.raise_for_status()
-    return {f["path"]: (f["size"], f["sha256"]) for f in response.json()}
 
 
 def _random_file(path: Path, size: int) -> tuple[int, str]:
@@ -152,7 +133,7 @@ def _wait_until_stored(
 ) -> None:
     """Wait until the server has stored ``chunks`` more chunks, while the child still runs."""
     deadline = time.monotonic() + 60
-    while _stats(server)["chunks_stored"] - base["chunks_stored"] < chunks:
+    while upload_stats(server)["chunks_stored"] - base["chunks_stored"] < chunks:
         assert child.poll() is None, child.communicate()
         assert time.monotonic() < deadline, "the child never got going"
         time.sleep(0.01)
@@ -169,7 +150,7 @@ def test_upload_killed_with_sigkill_resumes_resending_at_most_one_chunk_per_work
     workers, chunk = 4, MiB
     path = tmp_path / "payload.bin"
     size, digest = _random_file(path, 64 * MiB + 12345)
-    base = _stats(domino_server)
+    base = upload_stats(domino_server)
     child = _start_child_upload(tmp_path, domino_server, project, dataset, path, cache_dir)
     try:
         _wait_until_stored(domino_server, child, base, chunks=12)
@@ -187,13 +168,13 @@ def test_upload_killed_with_sigkill_resumes_resending_at_most_one_chunk_per_work
     )
 
     summary = result.summary  # type: ignore[attr-defined]
-    after = _stats(domino_server)
+    after = upload_stats(domino_server)
     assert summary.resumed
     assert summary.bytes_skipped == stored_by_child
     assert summary.bytes_sent + summary.bytes_skipped == size
     resent = (after["bytes_received"] - base["bytes_received"]) - size
     assert resent <= workers * chunk + 0.05 * size
-    assert _listing(domino_server, dataset) == {"payload.bin": (size, digest)}
+    assert dataset_listing(domino_server, dataset) == {"payload.bin": (size, digest)}
     assert not list(cache_dir.rglob("*.jsonl")), "state must be removed after success"
 
 
@@ -223,18 +204,18 @@ def test_ctrl_c_keeps_the_session_and_calling_again_sends_only_what_is_missing(
     }
     kw = {"max_workers": 2, "target_chunk_size": 256 * 1024}
     _upload_interrupted(client, dataset, folder, **kw)
-    stopped_at = _stats(domino_server)["chunks_stored"]
+    stopped_at = upload_stats(domino_server)["chunks_stored"]
     # Queued chunks are not sent after Ctrl-C: at most the requests in flight complete.
     assert _settled_stats(domino_server)["chunks_stored"] - stopped_at <= kw["max_workers"]
     assert "open" in _session_states(domino_server).values()
-    assert _listing(domino_server, dataset) == {}
+    assert dataset_listing(domino_server, dataset) == {}
 
     result = client.datasets_upload_files(dataset, folder, resume=True, **kw)
 
     summary = result.summary  # type: ignore[attr-defined]
     assert summary.resumed and summary.bytes_skipped > 0
     assert summary.bytes_sent + summary.bytes_skipped == 9 * MiB + 7
-    assert _listing(domino_server, dataset) == expected
+    assert dataset_listing(domino_server, dataset) == expected
     assert not list(cache_dir.rglob("*.jsonl"))
 
 
@@ -260,7 +241,7 @@ def test_changed_local_file_starts_a_fresh_session(
 
     summary = result.summary  # type: ignore[attr-defined]
     assert not summary.resumed and summary.bytes_skipped == 0
-    assert _listing(domino_server, dataset) == {"data.bin": expected}
+    assert dataset_listing(domino_server, dataset) == {"data.bin": expected}
     states = _session_states(domino_server)
     assert [states[k] for k in old_sessions] == ["cancelled"]
 
@@ -282,7 +263,7 @@ def test_resume_starts_over_when_the_server_expired_the_session(
     result = client.datasets_upload_files(dataset, path, **kw)
 
     assert not result.summary.resumed  # type: ignore[attr-defined]
-    assert _listing(domino_server, dataset) == {"data.bin": expected}
+    assert dataset_listing(domino_server, dataset) == {"data.bin": expected}
 
 
 def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_it(
@@ -295,7 +276,7 @@ def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_
 ) -> None:
     path = tmp_path / "payload.bin"
     size, digest = _random_file(path, 48 * MiB)
-    base = _stats(domino_server)
+    base = upload_stats(domino_server)
     child = _start_child_upload(tmp_path, domino_server, project, dataset, path, cache_dir)
     try:
         _wait_until_stored(domino_server, child, base, chunks=6)
@@ -316,7 +297,7 @@ def test_sigint_stops_a_child_upload_keeps_its_state_and_a_second_call_finishes_
 
     assert result.summary.resumed  # type: ignore[attr-defined]
     assert result.summary.bytes_skipped == stored  # type: ignore[attr-defined]
-    assert _listing(domino_server, dataset) == {"payload.bin": (size, digest)}
+    assert dataset_listing(domino_server, dataset) == {"payload.bin": (size, digest)}
 
 
 def test_an_outage_past_the_retry_deadline_keeps_the_session_and_the_next_call_resumes(
@@ -365,4 +346,4 @@ def test_an_outage_past_the_retry_deadline_keeps_the_session_and_the_next_call_r
     summary = result.summary  # type: ignore[attr-defined]
     assert summary.resumed and summary.chunks_skipped == stored
     assert summary.chunks_sent == 6 * 4 - stored  # only what was missing
-    assert _listing(domino_server, dataset) == expected
+    assert dataset_listing(domino_server, dataset) == expected

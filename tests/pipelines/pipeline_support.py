@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,17 @@ from domino.pipelines.runner import LocalRunner
 from domino.pipelines.validate import load_pipeline
 
 POLL = 0.3
+
+
+def cli_env(server: Any, runs: Path) -> dict[str, str]:
+    """The environment of a ``python -m domino.pipelines`` child: this server, runs in ``runs``."""
+    env = dict(os.environ)
+    env.update(
+        DOMINO_API_HOST=server.url,
+        DOMINO_USER_API_KEY=server.api_key,
+        DOMINO_PIPELINE_RUNS_DIR=str(runs),
+    )
+    return env
 
 
 def run_local(server: Any, path: Path, runs_dir: Path, **kw: Any) -> LocalRunner:

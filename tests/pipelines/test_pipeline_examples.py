@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pipeline_support import cli_env
 
 from domino.testing import LocalServer
 
@@ -22,16 +22,6 @@ def fresh_server() -> Iterator[LocalServer]:
         yield server
 
 
-def _env(server: LocalServer, runs: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DOMINO_API_HOST=server.url,
-        DOMINO_USER_API_KEY=server.api_key,
-        DOMINO_PIPELINE_RUNS_DIR=str(runs),
-    )
-    return env
-
-
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args], env=env, capture_output=True, text=True, timeout=180, check=False
@@ -41,7 +31,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
 @pytest.mark.parametrize("name", ["three-steps", "regions"])
 def test_example_runs_as_is(fresh_server: LocalServer, tmp_path: Path, name: str) -> None:
     runs = tmp_path / "runs"
-    env = _env(fresh_server, runs)
+    env = cli_env(fresh_server, runs)
     pushed = _run([str(EXAMPLES / "push.py"), "admin/quick-start"], env)
     assert pushed.returncode == 0, pushed.stderr
     done = _run(

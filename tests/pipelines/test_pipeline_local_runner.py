@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pipeline_support import run_local, statuses, summary
+from pipeline_support import cli_env, run_local, statuses, summary
 
 from domino.pipelines.record import RunRecord
 from domino.pipelines.runner import LocalRunner
@@ -231,16 +230,6 @@ def test_missing_declared_output_fails_the_step(
     assert "declared output(s) auc missing; the job set name, v" in attempt["error"]
 
 
-def _cli_env(server: Any, runs: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DOMINO_API_HOST=server.url,
-        DOMINO_USER_API_KEY=server.api_key,
-        DOMINO_PIPELINE_RUNS_DIR=str(runs),
-    )
-    return env
-
-
 def _wait_for_job(runs: Path, step: str, timeout: float = 60) -> tuple[str, str]:
     """(run id, job id) once ``step``'s first attempt has a job id in run.json."""
     deadline = time.monotonic() + timeout
@@ -274,7 +263,7 @@ def test_resume_after_kill_9_reattaches_without_a_duplicate_job(
     runs = tmp_path / "runs"
     proc = subprocess.Popen(
         [sys.executable, "-m", "domino.pipelines", "run", str(path), "--poll", "0.3", "-q"],
-        env=_cli_env(domino_server, runs),
+        env=cli_env(domino_server, runs),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -305,7 +294,7 @@ def test_ctrl_c_stops_running_jobs(
     runs = tmp_path / "runs"
     proc = subprocess.Popen(
         [sys.executable, "-m", "domino.pipelines", "run", str(path), "--poll", "0.3", "-q"],
-        env=_cli_env(domino_server, runs),
+        env=cli_env(domino_server, runs),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -53,6 +53,150 @@ def one_error(text: str) -> tuple[str, int, int, str]:
     return found[0]
 
 
+ONE_ERROR_CASES = [
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            stepz: {}
+            steps:
+              s: {command: x}
+        """,
+        ("unknown-key", 3, 1),
+        ["unknown key 'stepz'", "did you mean 'steps'?"],
+        id="unknown_key_with_did_you_mean",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              s: {command: x}
+              s: {command: y}
+        """,
+        ("duplicate-key", 5, 3),
+        ["duplicate key 's' (first defined at line 4, column 3)"],
+        id="duplicate_key",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              a:
+                command: x
+                needs: [a]
+        """,
+        ("cycle", 6, 13),
+        ["step 'a' needs itself"],
+        id="step_needing_itself",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              prepare: {command: x}
+              train:
+                command: x
+                needs: prepar
+        """,
+        ("unknown-step", 7, 12),
+        ["needs unknown step 'prepar' (did you mean 'prepare'?)"],
+        id="needs_unknown_step",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            params: {epochs: {type: int, default: 3}}
+            steps:
+              train:
+                command: "train.py --epochs ${{ params.epoch }}"
+        """,
+        ("unknown-param", 6, 37),
+        ["param 'epoch' is not declared (did you mean 'epochs'?)"],
+        id="undeclared_param_points_into_the_command",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              a: {command: x, outputs: {rows: int}}
+              b:
+                needs: [a]
+                command: echo ${{ steps.a.outputs.row }}
+        """,
+        ("unknown-output", 7, 23),
+        ["step 'a' declares no output 'row' (did you mean 'rows'?)"],
+        id="undeclared_output",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              a: {command: x, outputs: {rows: int}}
+              b:
+                command: 'echo ${{ steps.a.outputs.rows }}'
+        """,
+        ("not-upstream", 6, 24),
+        ["step 'a' is not upstream of 'b'", "add 'a' to its needs"],
+        id="step_that_is_not_upstream",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              a:
+                command: x
+                allow_failure: maybe
+        """,
+        ("bad-type", 6, 20),
+        ["steps.a.allow_failure", "'maybe'"],
+        id="wrong_scalar_type_from_the_schema",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              a:
+                command: x
+                matrix:
+                  i: [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19]
+                  j: [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19]
+        """,
+        ("matrix-size", 7, 7),
+        ["400 instances; at most 256"],
+        id="matrix_size",
+    ),
+    pytest.param(
+        """\
+            pipeline: p
+            project: a/b
+            steps:
+              a: {command: "x ${{ matrix.region }}"}
+        """,
+        ("bad-reference", 4, 23),
+        ["only defined in a step with a matrix"],
+        id="matrix_reference_outside_a_matrix_step",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "where", "phrases"), ONE_ERROR_CASES)
+def test_one_error_with_code_position_and_message(
+    text: str, where: tuple[str, int, int], phrases: list[str]
+) -> None:
+    code, line, col, msg = one_error(text)
+    assert (code, line, col) == where
+    for phrase in phrases:
+        assert phrase in msg
+
+
 def test_the_design_example_is_valid() -> None:
     pipeline, warnings = validate_text(GOOD, "p.yaml")
     assert list(pipeline.steps) == ["prepare", "train", "report"]
@@ -63,20 +207,6 @@ def test_the_design_example_is_valid() -> None:
     assert params == {"run_date": "2026-05-04", "regions": ["us", "eu"], "epochs": 10}
     keys = [i.key for i in pipeline.all_instances(params)]
     assert keys == ["prepare", "train.region-us", "train.region-eu", "report"]
-
-
-def test_unknown_key_with_did_you_mean() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        stepz: {}
-        steps:
-          s: {command: x}
-        """
-    )
-    assert (code, line, col) == ("unknown-key", 3, 1)
-    assert "unknown key 'stepz'" in msg and "did you mean 'steps'?" in msg
 
 
 def test_unknown_key_inside_a_step_and_in_retries() -> None:
@@ -96,20 +226,6 @@ def test_unknown_key_inside_a_step_and_in_retries() -> None:
     assert "did you mean 'delay'?" in found[1][3]
 
 
-def test_duplicate_key() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          s: {command: x}
-          s: {command: y}
-        """
-    )
-    assert (code, line, col) == ("duplicate-key", 5, 3)
-    assert "duplicate key 's' (first defined at line 4, column 3)" in msg
-
-
 def test_cycle_is_printed() -> None:
     found = errors_of(
         """\
@@ -124,83 +240,6 @@ def test_cycle_is_printed() -> None:
     assert [f[0] for f in found] == ["cycle"]
     assert found[0][1:3] == (4, 26)
     assert "dependency cycle: a -> c -> b -> a" in found[0][3]
-
-
-def test_step_needing_itself() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          a:
-            command: x
-            needs: [a]
-        """
-    )
-    assert (code, line, col) == ("cycle", 6, 13)
-    assert "step 'a' needs itself" in msg
-
-
-def test_needs_unknown_step() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          prepare: {command: x}
-          train:
-            command: x
-            needs: prepar
-        """
-    )
-    assert (code, line, col) == ("unknown-step", 7, 12)
-    assert "needs unknown step 'prepar' (did you mean 'prepare'?)" in msg
-
-
-def test_undeclared_param_points_into_the_command() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        params: {epochs: {type: int, default: 3}}
-        steps:
-          train:
-            command: "train.py --epochs ${{ params.epoch }}"
-        """
-    )
-    assert (code, line, col) == ("unknown-param", 6, 37)
-    assert "param 'epoch' is not declared (did you mean 'epochs'?)" in msg
-
-
-def test_undeclared_output() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          a: {command: x, outputs: {rows: int}}
-          b:
-            needs: [a]
-            command: echo ${{ steps.a.outputs.row }}
-        """
-    )
-    assert (code, line, col) == ("unknown-output", 7, 23)
-    assert "step 'a' declares no output 'row' (did you mean 'rows'?)" in msg
-
-
-def test_step_that_is_not_upstream() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          a: {command: x, outputs: {rows: int}}
-          b:
-            command: 'echo ${{ steps.a.outputs.rows }}'
-        """
-    )
-    assert (code, line, col) == ("not-upstream", 6, 24)
-    assert "step 'a' is not upstream of 'b'" in msg and "add 'a' to its needs" in msg
 
 
 def test_unknown_step_in_an_expression_and_bad_syntax() -> None:
@@ -243,21 +282,6 @@ def test_type_mismatches() -> None:
     assert "cannot compare float with str using '>'" in found[1][3]
 
 
-def test_wrong_scalar_type_from_the_schema() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          a:
-            command: x
-            allow_failure: maybe
-        """
-    )
-    assert (code, line, col) == ("bad-type", 6, 20)
-    assert "steps.a.allow_failure" in msg and "'maybe'" in msg
-
-
 def test_bad_trigger_rule_and_duration() -> None:
     found = errors_of(
         """\
@@ -270,36 +294,6 @@ def test_bad_trigger_rule_and_duration() -> None:
     assert [(f[0], f[1], f[2]) for f in found] == [("bad-type", 4, 33), ("bad-type", 4, 54)]
     assert "'all_success'" in found[0][3]
     assert "not a duration: '2 days'" in found[1][3]
-
-
-def test_matrix_size() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          a:
-            command: x
-            matrix:
-              i: [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19]
-              j: [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19]
-        """
-    )
-    assert (code, line, col) == ("matrix-size", 7, 7)
-    assert "400 instances; at most 256" in msg
-
-
-def test_matrix_reference_outside_a_matrix_step() -> None:
-    code, line, col, msg = one_error(
-        """\
-        pipeline: p
-        project: a/b
-        steps:
-          a: {command: "x ${{ matrix.region }}"}
-        """
-    )
-    assert (code, line, col) == ("bad-reference", 4, 23)
-    assert "only defined in a step with a matrix" in msg
 
 
 def test_bad_cron_and_time_zone() -> None:

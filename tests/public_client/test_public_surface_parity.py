@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from surface_dump import MODULES  # the modules the dump reports
 from test_public_client import public_python  # noqa: F401 - the shared session fixture
 
 pytestmark = pytest.mark.public_client
@@ -82,21 +83,7 @@ def test_members_keep_their_kind(surfaces: Any) -> None:
     assert differ == {}
 
 
-@pytest.mark.parametrize(
-    "module",
-    [
-        "domino",
-        "domino.domino",
-        "domino.constants",
-        "domino.domino_enums",
-        "domino.exceptions",
-        "domino.helpers",
-        "domino.authentication",
-        "domino.http_request_manager",
-        "domino.datasets",
-        "domino.routes",
-    ],
-)
+@pytest.mark.parametrize("module", MODULES)
 def test_module_names_exist(surfaces: Any, module: str) -> None:
     public, ours = surfaces
     required = {name for name, ours_to_provide in public[module].items() if ours_to_provide}

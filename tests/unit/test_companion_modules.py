@@ -104,13 +104,18 @@ def test_helpers_version_checks() -> None:
     assert helpers.constants is constants
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` in a fresh interpreter (nothing of this test process imported)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
 @pytest.mark.parametrize("module", ["domino.data_sources", "domino.training_sets"])
 def test_data_wrappers_without_dominodatalab_data_say_how_to_install(module: str) -> None:
     if importlib.util.find_spec("domino_data") is not None:
         pytest.skip("dominodatalab-data is installed here")
     # a child process, where dominodatalab-data is not installed (it is not a dev dependency)
     code = f"try:\n    import {module}\nexcept ImportError as e:\n    print(str(e), end='')\n"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.stdout == INSTALL_HINT.format(module), done.stderr
 
 
@@ -138,7 +143,7 @@ def test_data_sources_re_exports_the_same_objects(tmp_path: Path) -> None:
         "assert ts.get_training_set('x') == 'x'\n"
         "print('ok')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.stdout.strip() == "ok", done.stderr
 
 
@@ -150,5 +155,5 @@ def test_domino_datasets_is_reachable_without_an_import_and_not_loaded_eagerly()
         "assert domino.http_request_manager.R_SESSION_MAX_RETRIES == 4\n"
         "print('ok')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.stdout.strip() == "ok", done.stderr
