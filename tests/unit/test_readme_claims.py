@@ -46,3 +46,27 @@ def test_no_instruction_installs_the_public_package_by_name() -> None:
     blocks = re.findall(r"^----\n(.*?)^----\n", README, flags=re.M | re.S)
     offending = [line for block in blocks for line in block.splitlines() if by_name.search(line)]
     assert not offending, offending
+
+
+def test_prose_installs_extras_from_the_checkout_not_by_the_public_name() -> None:
+    # `pip install 'dominodatalab[airflow]'` in a sentence is as wrong as in a code block; only
+    # the sentences that explain why it is wrong may show it
+    by_name = re.compile(r"""`pip install ['"]?dominodatalab\[\w+\]['"]?`""")
+    offending = [
+        line
+        for line in README.splitlines()
+        if by_name.search(line) and not re.search(r"warns|would fetch|fetches", line)
+    ]
+    assert not offending, offending
+
+
+def test_changelog_is_one_unreleased_section_in_keep_a_changelog_groups() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(r"^## (.*)$", changelog, flags=re.M)
+    assert releases[0] == "[Unreleased]" and releases.count("[Unreleased]") == 1
+    unreleased = changelog.split("## [Unreleased]", 1)[1].split("\n## ", 1)[0]
+    groups = re.findall(r"^### (.*)$", unreleased, flags=re.M)
+    standard = ["Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"]
+    assert groups == [g for g in standard if g in groups], groups  # each once, in this order
+    for line in unreleased.splitlines():
+        assert line == "" or line.startswith(("### ", "- ", "  ")), line
