@@ -70,3 +70,12 @@ def test_changelog_is_one_unreleased_section_in_keep_a_changelog_groups() -> Non
     assert groups == [g for g in standard if g in groups], groups  # each once, in this order
     for line in unreleased.splitlines():
         assert line == "" or line.startswith(("### ", "- ", "  ")), line
+
+
+def test_the_retried_statuses_are_the_ones_the_readme_names() -> None:
+    from domino._http import RETRY_STATUSES
+
+    named = {int(code) for code in "408/429/500/502/503/504".split("/")}
+    assert RETRY_STATUSES == named
+    # Environment variables, dataset uploads and the differences list all name the same set
+    assert README.count("408/429/500/502/503/504") >= 3 and "408/429/5xx" not in README
