@@ -59,6 +59,15 @@ def test_user_option_sets_the_key_and_skips_the_generated_admin(served, tmp_path
         assert response.status_code == 200
     names = [u["userName"] for u in response.json()]
     assert sorted(names) == ["alice", "bob"]
+    # README: every user given to `serve` gets a `quick-start` project
+    for name, key in (("alice", "alice-secret-key"), ("bob", "bob-secret-key")):
+        found = requests.get(
+            server.url + "/v4/gateway/projects/findProjectByOwnerAndName",
+            params={"ownerName": name, "projectName": "quick-start"},
+            headers={"X-Domino-Api-Key": key},
+            timeout=10,
+        )
+        assert found.status_code == 200 and found.json()["name"] == "quick-start", found.text
 
 
 def test_add_user_and_token_print_working_credentials(served, tmp_path: Path) -> None:
