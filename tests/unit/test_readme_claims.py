@@ -79,3 +79,29 @@ def test_the_retried_statuses_are_the_ones_the_readme_names() -> None:
     assert RETRY_STATUSES == named
     # Environment variables, dataset uploads and the differences list all name the same set
     assert README.count("408/429/500/502/503/504") >= 3 and "408/429/5xx" not in README
+
+
+def _headings() -> list[tuple[int, str]]:
+    body = re.sub(r"^----\n.*?^----\n", "", README, flags=re.M | re.S)  # not inside listings
+    return [(len(m.group(1)), m.group(2)) for m in re.finditer(r"^(=+) (.+)$", body, flags=re.M)]
+
+
+def test_headings_nest_without_gaps_and_the_toc_shows_every_section() -> None:
+    headings = _headings()
+    assert headings[0][0] == 1 and [level for level, _ in headings].count(1) == 1
+    for (before, _), (level, title) in zip(headings, headings[1:], strict=False):
+        assert level <= before + 1, f"heading {title!r} skips a level"
+    toclevels = int(re.search(r"^:toclevels: (\d+)$", README, flags=re.M).group(1))  # type: ignore[union-attr]
+    assert max(level for level, _ in headings) - 1 <= toclevels
+    assert re.search(r"^:toc: macro$", README, flags=re.M) and README.count("\ntoc::[]\n") == 1
+
+
+def test_every_cross_reference_names_a_section_or_an_anchor() -> None:
+    titles = {title for _, title in _headings()}
+    auto_ids = {
+        "_" + re.sub(r"[\s.\-]+", "_", re.sub(r"[^\w\s.\-]", "", t.replace("`", "").lower()))
+        for t in titles
+    }
+    anchors = set(re.findall(r"\[\[([\w-]+)\]\]", README))
+    for target in re.findall(r"<<([^,>]+)(?:,[^>]*)?>>", README):
+        assert target in titles | auto_ids | anchors, f"<<{target}>> points nowhere"
