@@ -105,3 +105,24 @@ def test_every_cross_reference_names_a_section_or_an_anchor() -> None:
     anchors = set(re.findall(r"\[\[([\w-]+)\]\]", README))
     for target in re.findall(r"<<([^,>]+)(?:,[^>]*)?>>", README):
         assert target in titles | auto_ids | anchors, f"<<{target}>> points nowhere"
+
+
+def test_every_exception_is_in_the_drawn_tree_and_only_wait_interrupted_is_outside() -> None:
+    # README (Errors): one DominoException tree, drawn by the module docstring, except
+    # WaitInterrupted, which is a KeyboardInterrupt
+    import inspect
+
+    from domino import exceptions
+
+    classes = {
+        name: obj
+        for name, obj in vars(exceptions).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, BaseException)
+        and obj.__module__ == exceptions.__name__
+    }
+    doc = exceptions.__doc__ or ""
+    assert [name for name in classes if name not in doc] == []
+    outside = [n for n, c in classes.items() if not issubclass(c, exceptions.DominoException)]
+    assert outside == ["WaitInterrupted"]
+    assert issubclass(exceptions.WaitInterrupted, KeyboardInterrupt)
