@@ -126,3 +126,13 @@ def test_every_exception_is_in_the_drawn_tree_and_only_wait_interrupted_is_outsi
     outside = [n for n, c in classes.items() if not issubclass(c, exceptions.DominoException)]
     assert outside == ["WaitInterrupted"]
     assert issubclass(exceptions.WaitInterrupted, KeyboardInterrupt)
+
+
+def test_dataset_upload_defaults_are_the_readme_numbers() -> None:
+    # README (Datasets): 10 workers, 8 MiB chunks by default; transient failures retried with
+    # backoff for up to 5 minutes
+    from domino._upload import _engine, _paths
+
+    assert _paths.check_max_workers(None) == 10
+    assert _paths.check_chunk_size(None) == 8 * 1024 * 1024
+    assert _engine.DEFAULT_RETRY_DEADLINE == 5 * 60
