@@ -1,4 +1,4 @@
-"""The outputs contract README.adoc (Pipelines, *Outputs.*) states, without a server."""
+"""README.adoc (Pipelines) claims that need no server: the outputs contract and step timeouts."""
 
 from __future__ import annotations
 
@@ -49,3 +49,21 @@ def test_set_outputs_refuses_more_than_the_cap(
     with pytest.raises(OutputsError, match="by reference"):
         set_outputs(blob="x" * MAX_OUTPUT_BYTES)
     assert not (tmp_path / ".domino" / "pipeline-outputs" / "job-43.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [(90, 90.0), ("90", 90.0), ("90s", 90.0), ("15m", 900.0), ("2h", 7200.0), ("1h30m", 5400.0)],
+)
+def test_the_timeout_spellings_the_readme_lists(text: object, seconds: float) -> None:
+    from domino.pipelines.spec import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["", "soon", "-5", True, -1, "1d"])
+def test_other_timeouts_are_refused_naming_the_value(bad: object) -> None:
+    from domino.pipelines.spec import parse_duration
+
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(bad)
