@@ -136,3 +136,12 @@ def test_dataset_upload_defaults_are_the_readme_numbers() -> None:
     assert _paths.check_max_workers(None) == 10
     assert _paths.check_chunk_size(None) == 8 * 1024 * 1024
     assert _engine.DEFAULT_RETRY_DEADLINE == 5 * 60
+
+
+def test_every_wheel_the_readme_names_is_of_this_version() -> None:
+    wheels = re.findall(r"dominodatalab-([\w.]+)-py3-none-any\.whl", README)
+    assert len(wheels) >= 2  # Install and the CI example
+    assert set(wheels) == {domino.__version__}
+    assert f"Its version is\n{domino.__version__}" in README or (
+        f"version is {domino.__version__}" in README.replace("\n", " ")
+    )
