@@ -328,3 +328,23 @@ def test_the_limits_the_readme_quotes_are_the_defaults() -> None:
     assert (repo.MAX_PATH_DEPTH, repo.MAX_PATH_BYTES, repo.MAX_NAME_BYTES) == (64, 1024, 255)
     assert projects.MAX_TAGS_PER_REQUEST == 1000
     assert launch.DEFAULT_LOG_CAP == 16 * MiB
+
+
+def test_serve_prints_one_line_saying_whether_the_sandbox_is_on_and_why(served) -> None:
+    """README (security model): `sandbox on (unshare: ...)` or `sandbox OFF (<reason>)`."""
+    from domino.server.launch import probe_sandbox
+
+    usable, _ = probe_sandbox()
+    auto = served("--user", "admin:k-admin", data_dir=None)
+    lines = [line for line in auto.lines if line.startswith(("sandbox on (", "sandbox OFF ("))]
+    assert len(lines) == 1, auto.lines
+    if usable:
+        assert lines[0].startswith("sandbox on (unshare: own user, PID and mount namespaces)")
+    else:
+        assert lines[0].startswith("sandbox OFF (")
+
+
+def test_sandbox_off_says_off_with_its_reason(served, tmp_path: Path) -> None:
+    off = served("--user", "admin:k-admin", "--sandbox", "off", data_dir=tmp_path / "off")
+    lines = [line for line in off.lines if line.startswith("sandbox ")]
+    assert len(lines) == 1 and lines[0].startswith("sandbox OFF ("), off.lines
