@@ -145,3 +145,27 @@ def test_every_wheel_the_readme_names_is_of_this_version() -> None:
     assert f"Its version is\n{domino.__version__}" in README or (
         f"version is {domino.__version__}" in README.replace("\n", " ")
     )
+
+
+def _make_variable(name: str) -> str:
+    found = re.search(rf"^{name} \?= (\S+)$", (ROOT / "Makefile").read_text(), flags=re.M)
+    assert found is not None, name
+    return found.group(1)
+
+
+def test_the_readme_opens_with_make_demo_and_make_test_described_as_the_makefile_does() -> None:
+    first = re.search(r"^----\n(.*?)^----\n", README, flags=re.M | re.S)
+    assert first is not None and first.group(1) == "make demo\nmake test\n"
+    intro = README[first.end() :].split("toc::[]", 1)[0]
+    makefile = (ROOT / "Makefile").read_text()
+    test_prerequisites = re.search(r"^test: (.*)$", makefile, flags=re.M).group(1)  # type: ignore[union-attr]
+    assert "$(PUBLIC_STAMP)" in test_prerequisites and "airflow-venvs" in test_prerequisites
+    assert "lint" in test_prerequisites and "typecheck" in test_prerequisites  # ruff, mypy
+    for name in ("PUBLIC_VENV", "AIRFLOW3_VENV", "AIRFLOW2_VENV"):
+        assert f"`{_make_variable(name)}`" in intro, name
+    for name in ("AIRFLOW3_VERSION", "AIRFLOW2_VERSION"):
+        assert f"Airflow {_make_variable(name)}" in intro or _make_variable(name) in intro, name
+    assert _make_variable("PUBLIC_CLIENT").split("==")[1] in intro
+    assert _make_variable("AIRFLOW_EXTRAS") == "airflow,pipelines"
+    assert "examples/demo.py" in " ".join(_make_recipe("demo"))
+    assert "quickstart.py" in (ROOT / "examples" / "demo.py").read_text()
