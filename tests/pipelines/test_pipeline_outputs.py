@@ -1,4 +1,4 @@
-"""README.adoc (Pipelines) claims that need no server: the outputs contract and step timeouts."""
+"""README.adoc (Pipelines) claims that need no server: outputs, step timeouts, the runs dir."""
 
 from __future__ import annotations
 
@@ -67,3 +67,16 @@ def test_other_timeouts_are_refused_naming_the_value(bad: object) -> None:
 
     with pytest.raises(ValueError, match="duration"):
         parse_duration(bad)
+
+
+def test_run_records_default_to_dot_domino_pipeline_runs_or_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """README (The local runner): `.domino/pipeline-runs/` or `DOMINO_PIPELINE_RUNS_DIR`."""
+    from domino.pipelines import record
+
+    monkeypatch.delenv("DOMINO_PIPELINE_RUNS_DIR", raising=False)
+    assert record.RUNS_DIR_ENV == "DOMINO_PIPELINE_RUNS_DIR"
+    assert record.default_runs_dir() == Path(".domino/pipeline-runs")
+    monkeypatch.setenv("DOMINO_PIPELINE_RUNS_DIR", str(tmp_path))
+    assert record.default_runs_dir() == tmp_path
