@@ -169,3 +169,14 @@ def test_the_readme_opens_with_make_demo_and_make_test_described_as_the_makefile
     assert _make_variable("AIRFLOW_EXTRAS") == "airflow,pipelines"
     assert "examples/demo.py" in " ".join(_make_recipe("demo"))
     assert "quickstart.py" in (ROOT / "examples" / "demo.py").read_text()
+
+
+def test_the_pipelines_extra_brings_everything_the_domino_command_needs() -> None:
+    # README (Pipelines, Outputs): `domino pipeline output` needs only the `pipelines` extra
+    from importlib.metadata import requires
+
+    def extra(name: str) -> set[str]:
+        marker = f'extra == "{name}"'
+        return {r.split(";")[0].strip() for r in requires("dominodatalab") or [] if marker in r}
+
+    assert extra("cli") and extra("cli") <= extra("pipelines")
