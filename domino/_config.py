@@ -87,7 +87,8 @@ SETTINGS: tuple[Setting, ...] = (
         "DOMINO_MAX_RETRIES",
         "4",
         False,
-        "Retries for failed connections and 408/429/5xx answers to idempotent requests; 0 = off.",
+        "Retries for failed connections and 408/429/500/502/503/504 answers to idempotent "
+        "requests; 0 = off.",
     ),
     Setting(
         "DOMINO_HTTP_TIMEOUT",

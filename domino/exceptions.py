@@ -37,6 +37,9 @@
         UnsupportedFieldException, MalformedInputException (+ ValueError),
         MissingRequiredFieldException, UnsupportedOperationException
 
+    WaitInterrupted (+ KeyboardInterrupt)   Ctrl-C during a ``*_blocking`` wait; outside the
+                                            tree so ``except DominoException`` never eats Ctrl-C
+
 Where the public ``dominodatalab`` client raised a builtin (``AssertionError``, ``ValueError``,
 ``RuntimeError``, ``requests.HTTPError``, ``polling2.TimeoutException``) the exception here also
 subclasses that type, so existing ``except`` clauses keep working.

@@ -7,10 +7,10 @@ Compared with the public client it keeps the requests and the return value, and:
 * streams: a producer walks the tree lazily into a bounded queue, each worker reads one chunk
   at a time straight into its request body, so memory is about ``max_workers × chunk size``;
 * skips the per-chunk test request on a fresh session and uses it only to resume;
-* retries only what can succeed later (connection errors, timeouts, 408/429/5xx) with backoff,
-  jitter and a deadline; any other refusal stops the upload at once with the server's message,
-  the session is cancelled and :class:`~domino.exceptions.DatasetUploadError` raised — a failed
-  End included;
+* retries only what can succeed later (connection errors, timeouts, 408/429/500/502/503/504)
+  with backoff, jitter and a deadline; any other refusal stops the upload at once with the
+  server's message, the session is cancelled and :class:`~domino.exceptions.DatasetUploadError`
+  raised — a failed End included;
 * resumes: an interrupted upload (Ctrl-C, crash, lost network) continues where it stopped when
   called again with the same arguments, sending only the chunks the server lacks;
 * shows a progress bar on a terminal (or calls ``progress(event)``), and returns a ``str``

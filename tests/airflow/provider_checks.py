@@ -213,5 +213,51 @@ def check_public_template_fields_and_defaults() -> None:
         assert not secret_fields & set(op.template_fields)
 
 
+def _with_env(name: str, value: str, fn: Callable[[], Any]) -> Any:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        return fn()
+    finally:
+        if old is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = old
+
+
+def check_job_url_template_setting_shapes_the_link() -> None:
+    # README (Airflow, Extra link): default {host}/jobs/{owner}/{project}/{job_id}, changed by
+    # [domino] job_url_template / AIRFLOW__DOMINO__JOB_URL_TEMPLATE
+    from domino.airflow.links import job_url
+
+    assert job_url("http://h:1/", "alice/churn", "j1") == "http://h:1/jobs/alice/churn/j1"
+    shaped = _with_env(
+        "AIRFLOW__DOMINO__JOB_URL_TEMPLATE",
+        "https://ui.example/{owner}/{project}/runs/{job_id}?from={host}",
+        lambda: job_url("http://h:1", "alice/churn", "j1"),
+    )
+    assert shaped == "https://ui.example/alice/churn/runs/j1?from=http://h:1", shaped
+
+
+def check_deferrable_defaults_to_operators_default_deferrable() -> None:
+    # README (Airflow, Deferrable mode): `deferrable` defaults to [operators] default_deferrable
+    from domino.airflow import DominoJobOperator, DominoOperator
+
+    def build() -> list[bool]:
+        return [
+            DominoJobOperator(task_id="d1", project="o/p", command="x.py").deferrable,
+            DominoOperator(task_id="d2", project="o/p", command=["x.py"]).deferrable,
+        ]
+
+    assert _with_env("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "True", build) == [True, True]
+    assert _with_env("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "False", build) == [False, False]
+    explicit = _with_env(
+        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE",
+        "True",
+        lambda: DominoJobOperator(task_id="d3", project="o/p", command="x", deferrable=False),
+    )
+    assert explicit.deferrable is False
+
+
 if __name__ == "__main__":
     run_all(globals())

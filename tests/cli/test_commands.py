@@ -500,3 +500,33 @@ def test_waiting_options_with_no_wait_are_refused_before_anything_starts(
     assert result.exit_code == 2, result.stdout + result.stderr
     assert flag[0] in result.stderr and "--no-wait" in result.stderr
     assert not [r for r in wire.request_history if r.method == "POST"]
+
+
+def test_the_readme_lists_exactly_the_commands_there_are() -> None:
+    """README (Command line): "The commands: `job run|status|...`, ..." is the whole tree."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.adoc").read_text(encoding="utf-8")
+    listing = readme.split("The commands: ", 1)[1].split("`domino --help`", 1)[0]
+    listing = re.sub(r"\([^)]*\)", "", listing)  # "(the v1 API)", "(with the ... extra)"
+    listed = set()
+    for item in re.findall(r"`([^`]+)`", listing):
+        head, _, rest = item.partition(" ")
+        if not rest:
+            listed.add(head)
+            continue
+        for tail in rest.split("|"):
+            listed.add(f"{head} {tail}")
+    ctx = click.Context(cli)
+
+    def walk(group: click.Group, prefix: str) -> set[str]:
+        found = set()
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, click.Group) and name != "pipeline":
+                found |= walk(command, f"{prefix}{name} ")
+            else:
+                found.add(prefix + name)
+        return found
+
+    assert listed == walk(cli, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from e2e_support import unique
 
@@ -45,3 +47,18 @@ def test_alerts_and_bad_input(client: domino.Domino) -> None:
         metrics.log_metric("mm", "drift", 1, "yesterday")
     with pytest.raises(exceptions.BadRequestError, match="before"):
         metrics.read_metrics("mm", "drift", "2026-02-01", "2026-01-01")
+
+
+def test_metrics_are_deployment_wide_on_domino_server(
+    client: domino.Domino, domino_server: Any
+) -> None:
+    """README (Custom metrics): every user can log and read the metrics of any monitoring id."""
+    other_name = unique("metrics-user")
+    other_key = domino_server.add_user(other_name)
+    other = domino_server.client(domino_server.create_project(owner=other_name), api_key=other_key)
+    mm = unique("mm")
+    client.custom_metrics_client().log_metric(mm, "auc", 0.8, "2026-01-01T00:00:00Z")
+    theirs = other.custom_metrics_client()
+    theirs.log_metric(mm, "auc", 0.7, "2026-01-02T00:00:00Z")
+    read = theirs.read_metrics(mm, "auc", "2026-01-01T00:00:00Z", "2026-01-03T00:00:00Z")
+    assert [v["value"] for v in read["metricValues"]] == [0.8, 0.7]

@@ -18,6 +18,7 @@ traceback's lines pointing into README.adoc itself.
 
 from __future__ import annotations
 
+import ast
 import re
 import traceback
 from collections.abc import Iterator
@@ -66,6 +67,53 @@ def python_blocks(text: str) -> list[Block]:
             i = end
         i += 1
     return blocks
+
+
+_RESULT_COMMENT = re.compile(r"^(?P<indent>\s*)(?P<code>\S.*?)\s+#\s*(?P<comment>\S.*?)\s*$")
+
+
+def _literal(text: str) -> tuple[bool, object]:
+    """(True, value) when ``text`` is a Python literal without ``...`` (a shown result)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False, None
+    if any(isinstance(n, ast.Constant) and n.value is Ellipsis for n in ast.walk(tree)):
+        return False, None
+    try:
+        return True, ast.literal_eval(tree)
+    except ValueError:
+        return False, None
+
+
+def with_result_checks(code: str) -> str:
+    """Make ``expr  # <literal>`` lines (and ``print(expr)  # <literal>``) assert the result.
+
+    A comment that is a whole Python literal (``# 2``, ``# [1, 2]``, ``# {'sum': 5}``) is a
+    claim about the value of the expression on its line; comments with ``...`` or words stay
+    comments. Line numbers are kept, so failures still point into README.adoc.
+    """
+    out = []
+    for line in code.splitlines():
+        found = _RESULT_COMMENT.match(line)
+        if found:
+            is_literal, _ = _literal(found["comment"])
+            expr = found["code"]
+            call = re.fullmatch(r"print\((.*)\)", expr)
+            expr = call.group(1) if call else expr
+            try:
+                ast.parse(expr, mode="eval")
+                is_expression = not line.startswith((" ", "\t"))  # not a continuation line
+            except SyntaxError:
+                is_expression = False
+            if is_literal and is_expression:
+                line = f"{found['indent']}__readme_shows__(({expr}), ({found['comment']}))"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _readme_shows(value: object, shown: object) -> None:
+    assert value == shown, f"the README shows {shown!r}, the code gives {value!r}"
 
 
 def _sections() -> dict[str, list[Block]]:
@@ -132,10 +180,11 @@ def test_readme_section_runs_as_written(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DOMINO_API_HOST", readme_server.url)
     monkeypatch.setenv("DOMINO_USER_API_KEY", readme_server.api_key)
-    namespace: dict[str, object] = {"__name__": "__readme__"}
+    namespace: dict[str, object] = {"__name__": "__readme__", "__readme_shows__": _readme_shows}
     for block in SECTIONS[section]:
         # Padding with newlines makes tracebacks name the README's own line numbers.
-        code = compile("\n" * (block.line - 1) + block.code, str(README), "exec")
+        source = "\n" * (block.line - 1) + with_result_checks(block.code)
+        code = compile(source, str(README), "exec")
         try:
             exec(code, namespace)  # noqa: S102 - the README's own examples
         except BaseException as exc:  # noqa: BLE001 - reported with the README line
@@ -148,3 +197,28 @@ def test_readme_section_runs_as_written(
                 + "".join(traceback.format_exception(exc)[-6:]),
                 pytrace=False,
             )
+
+
+def test_a_result_shown_in_a_comment_is_checked() -> None:
+    code = with_result_checks(
+        "x = 2\n"
+        "x + 1   # 3\n"
+        "print([x])   # [2]\n"
+        "x   # 'two', ...\n"
+        "x   # the answer\n"
+        "f(a,\n"
+        "  b)   # 4\n"
+    )
+    assert code.splitlines() == [
+        "x = 2",
+        "__readme_shows__((x + 1), (3))",
+        "__readme_shows__(([x]), ([2]))",
+        "x   # 'two', ...",
+        "x   # the answer",
+        "f(a,",
+        "  b)   # 4",
+    ]
+    namespace: dict[str, object] = {"__readme_shows__": _readme_shows}
+    exec(compile("x = 2\n__readme_shows__((x + 1), (3))\n", "t", "exec"), namespace)  # noqa: S102
+    with pytest.raises(AssertionError, match="the README shows 4"):
+        exec(compile("__readme_shows__((1 + 1), (4))\n", "t", "exec"), namespace)  # noqa: S102

@@ -149,6 +149,17 @@ def test_run_of_a_missing_script_fails_and_says_why(client: domino.Domino) -> No
     assert "no_such_script.py" in (excinfo.value.output_tail or "") + str(excinfo.value)
 
 
+def test_a_notebook_run_ends_in_error_saying_notebooks_cannot_run(
+    client: domino.Domino, upload: Callable[[str, str | bytes], None]
+) -> None:
+    """README (local server, Not there yet): `.ipynb` executions end in Error."""
+    upload("analysis.ipynb", '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    with pytest.raises(RunFailedException) as excinfo:
+        client.runs_start_blocking(["analysis.ipynb"], poll_freq=POLL, max_poll_time=60)
+    assert excinfo.value.status == "Error"
+    assert "notebooks cannot be run" in (excinfo.value.output_tail or "") + str(excinfo.value)
+
+
 def test_runs_start_with_an_older_commit_runs_that_commits_code(client: domino.Domino) -> None:
     client.files_upload("/v.py", b"print('code version one')\n")
     first = commit_ids(client.commits_list())[0]

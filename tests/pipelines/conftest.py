@@ -29,13 +29,17 @@ time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0)
 p.set_outputs(v=n * n, name="n%d" % n)
 sys.exit(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
 """
-# flaky.py COUNTER_FILE: fails on the first call, succeeds afterwards
+# flaky.py COUNTER: fails on the first call, succeeds afterwards. The calls are counted in
+# project tags through the API (the job's own key), not in a file: under domino-server's sandbox
+# a job can write only its own working directory, so a shared file would never be seen again.
 FLAKY = """\
-import sys, pathlib
+import hashlib, os, sys
 import domino.pipelines as p
-counter = pathlib.Path(sys.argv[1])
-seen = int(counter.read_text()) if counter.exists() else 0
-counter.write_text(str(seen + 1))
+from domino import Domino
+d = Domino(os.environ["DOMINO_PROJECT_OWNER"] + "/" + os.environ["DOMINO_PROJECT_NAME"])
+key = "flaky-" + hashlib.sha1(sys.argv[1].encode()).hexdigest()[:12]
+seen = sum(1 for t in d.tags_list() if t["name"].startswith(key + "-"))
+d.tags_add([key + "-" + str(seen + 1)])
 if seen == 0:
     sys.exit("first call fails")
 p.set_outputs(calls=seen + 1)

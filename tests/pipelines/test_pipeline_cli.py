@@ -203,3 +203,33 @@ def test_the_domino_command_mounts_the_pipeline_group(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "step 'b' needs unknown step 'aa' (did you mean 'a'?)" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        ("validation", 2),
+        ("run-error", 2),
+        ("tier", 2),
+        ("unauthorized", 4),
+        ("not-found", 5),
+        ("connection", 6),
+        ("interrupt", 130),
+    ],
+)
+def test_exit_codes_the_readme_lists_for_domino_pipeline(error: str, code: int) -> None:
+    """README (Pipelines): 2 bad file/params/tier, 4 auth, 5 not found, 6 network, 130 Ctrl-C."""
+    from domino import exceptions as ex
+    from domino.pipelines.cli import _exit_code_for
+    from domino.pipelines.errors import PipelineRunError, PipelineValidationError
+
+    errors: dict[str, BaseException] = {
+        "validation": PipelineValidationError([]),
+        "run-error": PipelineRunError("no run 'x'"),
+        "tier": ex.HardwareTierNotFoundException("GPU"),
+        "unauthorized": ex.UnauthorizedError("401", status_code=401),
+        "not-found": ex.ProjectNotFoundException("alice/none"),
+        "connection": ex.DominoConnectionError("refused"),
+        "interrupt": KeyboardInterrupt(),
+    }
+    assert _exit_code_for(errors[error]) == code

@@ -7,6 +7,7 @@ modules, so the surface cannot silently fall behind again. ``domino.agents`` and
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,9 @@ def test_every_public_domino_member_exists(surfaces: Any) -> None:
     public, ours = surfaces
     missing = sorted(set(public["Domino"]) - set(ours["Domino"]))
     assert missing == [], f"domino.Domino lacks {missing}"
+    # README (Examples by method family) gives the count: "all 113"
+    claimed = re.search(r"\(all (\d+),", (REPO / "README.adoc").read_text(encoding="utf-8"))
+    assert claimed is not None and int(claimed.group(1)) == len(public["Domino"])
 
 
 def test_positional_parameters_match(surfaces: Any) -> None:

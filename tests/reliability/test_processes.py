@@ -156,3 +156,41 @@ def test_kill_9_of_the_server_during_a_job_then_restart_kills_what_it_left(
     assert_store_intact(data)
     assert not list((data / "processes").glob("*.json"))
     assert os.listdir(data / "executions" / job["id"]) == ["output.log"]
+
+
+DEVICES_PROBE = """\
+echo "devices=$(ls /dev | sort | tr '\\n' ' ')"
+echo shm > /dev/shm/probe && echo "wrote-shm"
+echo "home=$HOME tmpdir=$TMPDIR"
+env | cut -d= -f1 | sort > names.txt
+"""
+
+
+@needs_sandbox
+def test_in_the_sandbox_dev_shm_home_tmpdir_and_the_environment_are_as_the_readme_says(
+    tmp_path: Path,
+) -> None:
+    """README (security model): `/dev` holds only null, zero, full, random, urandom and tty
+    (and the fd/stdin/stdout/stderr links);
+    `/tmp` and `/dev/shm` are writable; inside the sandbox HOME and TMPDIR are /tmp; of the
+    server's variables only PATH, LANG, LC_ALL, LC_CTYPE, TZ, TERM, HOME, USER, LOGNAME pass."""
+    with LocalServer(tmp_path / "data", sandbox=True) as server:
+        project = new_project(server)
+        project.upload("devices.sh", DEVICES_PROBE)
+        run = project.wait_run(project.start_run(["devices.sh"]), timeout=60)
+        TALLY["cases"] += 1
+        out = project.stdout(run["id"])["stdout"]
+        names = project.download(run["outputCommitId"], "names.txt").decode().split()
+    devices = set(out.split("devices=")[1].splitlines()[0].split())
+    # the devices, the shm mount point and the usual links to the process's own descriptors
+    assert devices == {"null", "zero", "full", "random", "urandom", "tty", "shm"} | {
+        "fd",
+        "stdin",
+        "stdout",
+        "stderr",
+    }, out
+    assert "wrote-shm" in out and "home=/tmp tmpdir=/tmp" in out, out
+    kept = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "HOME", "USER", "LOGNAME"}
+    # TMPDIR is the sandbox's own, PYTHONUNBUFFERED=1 the server's; PWD, SHLVL, _ are bash's
+    others = [n for n in names if n not in kept and not n.startswith("DOMINO_")]
+    assert set(others) <= {"TMPDIR", "PYTHONUNBUFFERED", "PWD", "SHLVL", "_", "OLDPWD"}, others

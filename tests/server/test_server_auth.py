@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from server_support import Api, Project
 
@@ -56,6 +57,8 @@ def test_version_answers_without_credentials(server: LocalServer) -> None:
     response = Api(server.url).get("/version")
     assert response.status_code == 200
     assert response.json()["version"] == "5.11.0"
+    readme = (Path(__file__).resolve().parents[2] / "README.adoc").read_text(encoding="utf-8")
+    assert "`GET /version` reporting 5.11.0" in readme
 
 
 def test_other_users_project_is_forbidden(project: Project, other_user: tuple[str, Api]) -> None:

@@ -59,6 +59,15 @@ def test_user_option_sets_the_key_and_skips_the_generated_admin(served, tmp_path
         assert response.status_code == 200
     names = [u["userName"] for u in response.json()]
     assert sorted(names) == ["alice", "bob"]
+    # README: every user given to `serve` gets a `quick-start` project
+    for name, key in (("alice", "alice-secret-key"), ("bob", "bob-secret-key")):
+        found = requests.get(
+            server.url + "/v4/gateway/projects/findProjectByOwnerAndName",
+            params={"ownerName": name, "projectName": "quick-start"},
+            headers={"X-Domino-Api-Key": key},
+            timeout=10,
+        )
+        assert found.status_code == 200 and found.json()["name"] == "quick-start", found.text
 
 
 def test_add_user_and_token_print_working_credentials(served, tmp_path: Path) -> None:
@@ -269,3 +278,73 @@ def test_domino_testing_without_the_server_extra_names_the_extra(
     assert "'server' extra" in message and "fastapi" in message
     assert "pip install 'dominodatalab[server]'" in message
     assert not (tmp_path / "data").exists()
+
+
+def test_max_body_mb_sets_the_json_body_cap_whose_default_the_readme_gives(
+    served, tmp_path: Path
+) -> None:
+    from domino.server.http_limits import HttpLimits, MiB
+
+    limits = HttpLimits()
+    assert (limits.json_body, limits.chunk_body, limits.file_body) == (
+        16 * MiB,
+        128 * MiB,
+        16 << 30,
+    )
+    assert (limits.body_timeout, limits.header_timeout) == (60.0, 30.0)
+    server = served("--user", "admin:k-admin", "--max-body-mb", "1")
+    headers = {"X-Domino-Api-Key": "k-admin", "Content-Type": "application/json"}
+    big = b'{"name": "' + b"x" * (2 * MiB) + b'"}'
+    refused = requests.post(server.url + "/v4/projects", data=big, headers=headers, timeout=30)
+    assert refused.status_code == 413, refused.text
+    small = b'{"name": "' + b"x" * (MiB // 2) + b'"}'
+    answered = requests.post(server.url + "/v4/projects", data=small, headers=headers, timeout=30)
+    assert answered.status_code != 413  # under the 1 MiB cap: judged on its content (400)
+
+
+def test_the_limits_the_readme_quotes_are_the_defaults() -> None:
+    """README (security model of the local server): every number of its limit bullets."""
+    from domino.server import launch, outputs, projects, repo
+    from domino.server.http_limits import HttpLimits, MiB
+
+    limits = HttpLimits()
+    # JSON bodies 16 MiB, dataset chunks 128 MiB, file uploads 16 GiB, stalled body 60 s,
+    # incomplete request headers 30 s
+    assert (limits.json_body, limits.chunk_body, limits.file_body) == (
+        16 * MiB,
+        128 * MiB,
+        16 << 30,
+    )
+    assert (limits.body_timeout, limits.header_timeout) == (60.0, 30.0)
+    # results: at most 64 levels, 1,024-byte paths, 100,000 files and 8 GiB
+    walk = outputs.Limits()
+    assert (walk.max_depth, walk.max_path_bytes, walk.max_files, walk.max_bytes) == (
+        64,
+        1024,
+        100_000,
+        8 << 30,
+    )
+    # uploads: names longer than 255 bytes refused; at most 1,000 tags; output kept up to 16 MiB
+    assert (repo.MAX_PATH_DEPTH, repo.MAX_PATH_BYTES, repo.MAX_NAME_BYTES) == (64, 1024, 255)
+    assert projects.MAX_TAGS_PER_REQUEST == 1000
+    assert launch.DEFAULT_LOG_CAP == 16 * MiB
+
+
+def test_serve_prints_one_line_saying_whether_the_sandbox_is_on_and_why(served) -> None:
+    """README (security model): `sandbox on (unshare: ...)` or `sandbox OFF (<reason>)`."""
+    from domino.server.launch import probe_sandbox
+
+    usable, _ = probe_sandbox()
+    auto = served("--user", "admin:k-admin", data_dir=None)
+    lines = [line for line in auto.lines if line.startswith(("sandbox on (", "sandbox OFF ("))]
+    assert len(lines) == 1, auto.lines
+    if usable:
+        assert lines[0].startswith("sandbox on (unshare: own user, PID and mount namespaces)")
+    else:
+        assert lines[0].startswith("sandbox OFF (")
+
+
+def test_sandbox_off_says_off_with_its_reason(served, tmp_path: Path) -> None:
+    off = served("--user", "admin:k-admin", "--sandbox", "off", data_dir=tmp_path / "off")
+    lines = [line for line in off.lines if line.startswith("sandbox ")]
+    assert len(lines) == 1 and lines[0].startswith("sandbox OFF ("), off.lines
