@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from domino.testing import LocalServer
-
 _ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
 if not (_ROOT_CONFTEST.exists() and "domino.testing" in _ROOT_CONFTEST.read_text()):
     from domino.testing import domino_server, fresh_project  # noqa: F401
@@ -55,18 +53,6 @@ import sys, os
 import domino.pipelines as p
 p.set_outputs(seen=os.path.exists(sys.argv[1] + ".txt"))
 """
-
-
-@pytest.fixture(scope="session")
-def domino_server() -> Any:
-    """The pipelines' own domino-server, without the job sandbox.
-
-    flaky.py counts its calls in a file of the test's tmp dir, which the sandbox (rightly) hides
-    from jobs; retries, not isolation, are what these tests are about (tests/reliability covers
-    the sandbox).
-    """
-    with LocalServer(sandbox=False) as server:
-        yield server
 
 
 @pytest.fixture
