@@ -36,13 +36,24 @@ from domino.exceptions import NotFoundError
 if TYPE_CHECKING:
     from domino.domino import Domino
 
-__all__ = ["DominoExecutionOperator"]
+__all__ = ["DominoExecutionOperator", "check_project", "resolved_later"]
 
 #: task state store key holding {"job_id", "start_result"} while the job may still run
 STATE_KEY = "domino_job"
 #: seconds of consecutive transient failures the worker's wait loop tolerates
 ERROR_TOLERANCE = 600.0
 TAIL_LINES = 20
+
+
+def resolved_later(value: Any) -> bool:
+    """Whether ``value`` is an XComArg (or another value Airflow resolves when the task runs):
+    such a value can only be checked once it has been rendered."""
+    return hasattr(value, "resolve") and hasattr(value, "iter_references")
+
+
+def check_project(project: Any) -> None:
+    if project is not None and not isinstance(project, str):
+        raise TypeError(f"project={project!r} must be a string 'owner/name'")
 
 
 def _default_deferrable() -> bool:
@@ -77,8 +88,8 @@ class DominoExecutionOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if project is not None and not isinstance(project, str):
-            raise TypeError(f"project={project!r} must be a string 'owner/name'")
+        if not resolved_later(project):
+            check_project(project)
         check_poll_args(poll_freq, max_poll_time)  # a ValueError naming the value
         self.project = project
         self.domino_conn_id = domino_conn_id
@@ -151,6 +162,7 @@ class DominoExecutionOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         self._killed = threading.Event()
+        check_project(self.project)  # again: it may have come from an upstream task
         client = self._get_client()
         store = self._state_store(context)
         job_id = self._reattach(client, store)

@@ -180,6 +180,35 @@ def check_bad_arguments_are_clear_errors() -> None:
     )
 
 
+def check_templated_fields_take_an_upstream_xcom_arg() -> None:
+    # `command=upstream_task()` is ordinary Airflow: it is resolved when the task runs, so the
+    # operator must not reject it while the DAG file is parsed
+    from datetime import datetime
+
+    try:
+        from airflow.sdk import DAG, task
+    except ImportError:  # Airflow 2.10
+        from airflow import DAG
+        from airflow.decorators import task
+
+    from domino.airflow import DominoJobOperator, DominoOperator, DominoSparkOperator
+
+    with DAG("xcom_args", schedule=None, start_date=datetime(2024, 1, 1)):
+
+        @task
+        def upstream() -> str:
+            return "x.py"
+
+        value = upstream()
+        job = DominoJobOperator(
+            task_id="j", project=value, command=value, external_volume_mounts=value
+        )
+        run = DominoOperator(task_id="r", project="o/p", command=value)
+        spark = DominoSparkOperator(task_id="s", project="o/p", command=value)
+    assert job.command is value and job.project is value and run.command is value
+    assert spark.command is value
+
+
 def check_camel_case_names_still_work_with_a_deprecation_warning() -> None:
     from domino.airflow import DominoOperator
 
