@@ -43,6 +43,8 @@ STATE_KEY = "domino_job"
 #: seconds of consecutive transient failures the worker's wait loop tolerates
 ERROR_TOLERANCE = 600.0
 TAIL_LINES = 20
+#: how long before ``execution_timeout`` a deferred task's trigger fires (at most a quarter)
+EXECUTION_TIMEOUT_MARGIN = 30.0
 
 
 def resolved_later(value: Any) -> bool:
@@ -187,7 +189,7 @@ class DominoExecutionOperator(BaseOperator):
                     "cannot be handed to the triggerer (put it in the Airflow connection)"
                 )
             else:
-                self._defer(client, url)
+                self._defer(client, url, context)
         job = self._wait(client, job_id)
         return self._finish(context, job)
 
@@ -223,11 +225,35 @@ class DominoExecutionOperator(BaseOperator):
         self._start_result = saved.get("start_result") or job
         return job_id
 
-    def _defer(self, client: Domino, url: str) -> None:
+    def _deferral_deadline(self, context: Context) -> tuple[float | None, str | None]:
+        """The trigger's absolute deadline (epoch seconds) and the limit it comes from.
+
+        ``execution_timeout`` counts too: Airflow 3.3 does not bound a deferral by it at all,
+        and 2.10 fails the task at the timeout without calling any ``on_kill`` (the job would
+        run on, unwatched). So the trigger fires a little before it, leaving
+        ``execute_complete`` time to stop the job.
+        """
+        limits: list[tuple[float, str]] = []
+        if self.max_poll_time is not None:
+            limits.append(
+                (time.time() + self.max_poll_time, f"max_poll_time={self.max_poll_time:g} s")
+            )
+        if self.execution_timeout is not None:
+            seconds = self.execution_timeout.total_seconds()
+            start_date = getattr(context.get("ti"), "start_date", None)
+            started = start_date.timestamp() if start_date is not None else time.time()
+            margin = min(EXECUTION_TIMEOUT_MARGIN, seconds / 4)
+            limits.append((started + seconds - margin, f"execution_timeout={seconds:g} s"))
+        if not limits:
+            return None, None
+        deadline, reason = min(limits)
+        return deadline, reason
+
+    def _defer(self, client: Domino, url: str, context: Context) -> None:
         from domino.airflow.triggers import DominoJobTrigger
 
         assert self._job_id is not None
-        deadline = None if self.max_poll_time is None else time.time() + self.max_poll_time
+        deadline, reason = self._deferral_deadline(context)
         self.defer(
             trigger=DominoJobTrigger(
                 job_id=self._job_id,
@@ -239,7 +265,10 @@ class DominoExecutionOperator(BaseOperator):
                 poll_freq=self.poll_freq,
                 deadline=deadline,
                 job_url=url,
-                carry={"start_result": self._carried(self._start_result)},
+                carry={
+                    "start_result": self._carried(self._start_result),
+                    "deadline_reason": reason,
+                },
             ),
             method_name="execute_complete",
         )
@@ -308,8 +337,14 @@ class DominoExecutionOperator(BaseOperator):
         """Stop the Domino job (SIGTERM, mark-failed, ``execution_timeout``)."""
         if self._killed is not None:
             self._killed.set()
-        if self._job_id is not None and self._client is not None and not self._finished:
-            self._stop(self._client, self._job_id, "the task was killed")
+        if self._job_id is None or self._finished:
+            return
+        try:  # a resumed (deferred) task may be killed before it made its client
+            client = self._get_client()
+        except Exception as exc:
+            self.log.warning("could not stop Domino %s %s: %s", self._kind, self._job_id, exc)
+            return
+        self._stop(client, self._job_id, "the task was killed")
 
     # ------------------------------------------------------------------ the end
 
@@ -333,12 +368,12 @@ class DominoExecutionOperator(BaseOperator):
             self._log_text = text
             return self._finish(context, event["job"])
         if status == "timeout":
-            self._stop(self._get_client(), self._job_id, "max_poll_time passed")
-            self._push(context, job_status=event.get("execution_status"))
-            raise AirflowException(
-                f"{event.get('message')}; max_poll_time={self.max_poll_time} s passed "
-                "and it was stopped"
+            reason = (event.get("carry") or {}).get("deadline_reason") or (
+                f"max_poll_time={self.max_poll_time} s"
             )
+            self._stop(self._get_client(), self._job_id, f"{reason} passed")
+            self._push(context, job_status=event.get("execution_status"))
+            raise AirflowException(f"{event.get('message')}; {reason} passed and it was stopped")
         raise AirflowException(str(event.get("message") or f"unexpected trigger event {event!r}"))
 
     def _finish(self, context: Context, job: dict[str, Any]) -> Any:
