@@ -19,7 +19,6 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from domino._wait import check_poll_args
 from domino.airflow._compat import AirflowException, BaseOperator, Context, conf, mask_secret
 from domino.airflow._polling import (
     SUCCESS,
@@ -31,7 +30,6 @@ from domino.airflow._polling import (
 )
 from domino.airflow.hooks import DEFAULT_CONN_ID, DominoHook
 from domino.airflow.links import DominoJobLink, job_url
-from domino.exceptions import NotFoundError
 
 if TYPE_CHECKING:
     from domino.domino import Domino
@@ -56,6 +54,24 @@ def resolved_later(value: Any) -> bool:
 def check_project(project: Any) -> None:
     if project is not None and not isinstance(project, str):
         raise TypeError(f"project={project!r} must be a string 'owner/name'")
+
+
+def _check_poll_args(poll_freq: Any, max_poll_time: Any) -> None:
+    """The client's own check (a ValueError naming the value), loaded only for a suspicious
+    value: the client needs ``requests``, which a DAG file being parsed should not pay for."""
+    plain = not isinstance(poll_freq, bool) and isinstance(poll_freq, int | float) and poll_freq > 0
+    if plain and (
+        max_poll_time is None
+        or (
+            not isinstance(max_poll_time, bool)
+            and isinstance(max_poll_time, int | float)
+            and max_poll_time >= 0
+        )
+    ):
+        return
+    from domino._wait import check_poll_args
+
+    check_poll_args(poll_freq, max_poll_time)
 
 
 def _default_deferrable() -> bool:
@@ -92,7 +108,7 @@ class DominoExecutionOperator(BaseOperator):
         super().__init__(**kwargs)
         if not resolved_later(project):
             check_project(project)
-        check_poll_args(poll_freq, max_poll_time)  # a ValueError naming the value
+        _check_poll_args(poll_freq, max_poll_time)
         self.project = project
         self.domino_conn_id = domino_conn_id
         self.host = host
@@ -198,6 +214,8 @@ class DominoExecutionOperator(BaseOperator):
         if not isinstance(saved, dict) or not saved.get("job_id"):
             return None
         job_id = str(saved["job_id"])
+        from domino.exceptions import NotFoundError
+
         try:
             job = client.job_status(job_id)
         except NotFoundError:

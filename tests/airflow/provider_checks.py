@@ -49,6 +49,23 @@ def check_no_module_imports_a_deprecated_airflow_path() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def check_dag_parsing_does_not_load_the_client() -> None:
+    # what a DAG file pays: importing the operators and building them loads neither the client
+    # nor requests (both load when the task runs)
+    code = (
+        "import sys\n"
+        "import airflow\n"
+        "from domino.airflow import DominoJobOperator, DominoOperator, DominoSparkOperator\n"
+        "DominoJobOperator(task_id='a', project='o/p', command='x.py')\n"
+        "DominoOperator(task_id='b', project='o/p', command=['x.py'], tier='Small')\n"
+        "DominoSparkOperator(task_id='c', project='o/p', command='x.py')\n"
+        "loaded = [m for m in ('domino.domino', 'domino.exceptions') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 def check_provider_is_registered_with_its_hook_link_and_connection_type() -> None:
     from airflow.providers_manager import ProvidersManager
 
