@@ -126,6 +126,31 @@ def check_hook_precedence_arguments_then_connection_then_environment() -> None:
     assert nothing.host is None and nothing.api_key is None
 
 
+def check_missing_connection_settings_are_named_in_the_error() -> None:
+    import tempfile
+
+    from domino.airflow.hooks import DominoHook
+    from domino.exceptions import MissingHostError, NoCredentialsError
+
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no profile saved by `domino login`
+    os.environ.pop("AIRFLOW_CONN_DOMINO_DEFAULT", None)
+    _raises(
+        lambda: DominoHook().get_client("o/p"),
+        MissingHostError,
+        "connection 'domino_default' is not defined",
+        "AIRFLOW_CONN_DOMINO_DEFAULT",
+    )
+    _conn(host="http://127.0.0.1:9")
+    try:
+        _raises(
+            lambda: DominoHook().get_client("o/p"),
+            NoCredentialsError,
+            "connection 'domino_default' has no password",
+        )
+    finally:
+        del os.environ["AIRFLOW_CONN_DOMINO_DEFAULT"]
+
+
 def check_a_named_connection_must_exist() -> None:
     from domino.airflow._compat import AirflowNotFoundException
     from domino.airflow.hooks import DominoHook
