@@ -121,6 +121,10 @@ class DominoExecutionOperator(BaseOperator):
         self.max_poll_time = max_poll_time or None
         self.deferrable = _default_deferrable() if deferrable is None else bool(deferrable)
         self._job_id: str | None = None
+        #: set once this instance has run (execute / execute_complete): the extra link then
+        #: reads the URL from here instead of asking for an XCom that may not exist
+        self._ran = False
+        self._job_url: str | None = None
         self._client: Domino | None = None
         self._start_result: Any = None
         self._finished = False
@@ -180,6 +184,7 @@ class DominoExecutionOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         self._killed = threading.Event()
+        self._ran = True
         check_project(self.project)  # again: it may have come from an upstream task
         client = self._get_client()
         store = self._state_store(context)
@@ -191,7 +196,7 @@ class DominoExecutionOperator(BaseOperator):
                 carried = self._carried(self._start_result)
                 store.set(STATE_KEY, {"job_id": job_id, "start_result": carried})
         self._job_id = job_id
-        url = job_url(client.host, client.project, job_id)
+        url = self._job_url = job_url(client.host, client.project, job_id)
         self._push(context, job_id=job_id, job_url=url)
         self.log.info("Domino %s %s: %s", self._kind, job_id, url)
         if not self.wait_for_termination:
@@ -370,7 +375,9 @@ class DominoExecutionOperator(BaseOperator):
         """Resume after :class:`~domino.airflow.triggers.DominoJobTrigger` fired (on a fresh
         operator instance: everything needed is in ``event``)."""
         status = event.get("status")
+        self._ran = True
         self._job_id = str(event.get("job_id"))
+        self._job_url = event.get("job_url")
         self._start_result = (event.get("carry") or {}).get("start_result")
         if status in ("success", "failed") and isinstance(event.get("job"), dict):
             client = self._get_client()

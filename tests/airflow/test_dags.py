@@ -98,6 +98,8 @@ def test_unknown_tier_fails_before_any_job_starts(
         assert run.state(task_id) == "failed"
         assert run.xcom(task_id, "job_id") is None
     assert "tier='Huge' is not a hardware tier of project" in run.output
+    # the "Domino job" link of a task without a job is empty, without an error in the log
+    assert "XCom with key='job_url'" not in run.output
     assert "Huge" in run.output.split("bad_tier_job", 1)[1]
     client = domino_server.client(basic["project"])
     commands = [job["jobRunCommand"] for job in client.jobs_list(client.project_id)["jobs"]]
