@@ -44,7 +44,8 @@ def importtime(statement: str, *modules: str) -> float:
 
 
 def modules_after_import() -> list[str]:
-    """Every module in ``sys.modules`` after ``from domino import Domino`` (failed attempts excluded)."""
+    """Every module in ``sys.modules`` after ``from domino import Domino`` (failed attempts
+    excluded)."""
     code = "import json, sys; from domino import Domino; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded: list[str] = json.loads(done.stdout)
