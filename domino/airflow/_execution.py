@@ -19,7 +19,6 @@ import time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from domino._wait import check_poll_args
 from domino.airflow._compat import AirflowException, BaseOperator, Context, conf, mask_secret
 from domino.airflow._polling import (
     SUCCESS,
@@ -31,18 +30,48 @@ from domino.airflow._polling import (
 )
 from domino.airflow.hooks import DEFAULT_CONN_ID, DominoHook
 from domino.airflow.links import DominoJobLink, job_url
-from domino.exceptions import NotFoundError
 
 if TYPE_CHECKING:
     from domino.domino import Domino
 
-__all__ = ["DominoExecutionOperator"]
+__all__ = ["DominoExecutionOperator", "check_project", "resolved_later"]
 
 #: task state store key holding {"job_id", "start_result"} while the job may still run
 STATE_KEY = "domino_job"
 #: seconds of consecutive transient failures the worker's wait loop tolerates
 ERROR_TOLERANCE = 600.0
 TAIL_LINES = 20
+#: how long before ``execution_timeout`` a deferred task's trigger fires (at most a quarter)
+EXECUTION_TIMEOUT_MARGIN = 30.0
+
+
+def resolved_later(value: Any) -> bool:
+    """Whether ``value`` is an XComArg (or another value Airflow resolves when the task runs):
+    such a value can only be checked once it has been rendered."""
+    return hasattr(value, "resolve") and hasattr(value, "iter_references")
+
+
+def check_project(project: Any) -> None:
+    if project is not None and not isinstance(project, str):
+        raise TypeError(f"project={project!r} must be a string 'owner/name'")
+
+
+def _check_poll_args(poll_freq: Any, max_poll_time: Any) -> None:
+    """The client's own check (a ValueError naming the value), loaded only for a suspicious
+    value: the client needs ``requests``, which a DAG file being parsed should not pay for."""
+    plain = not isinstance(poll_freq, bool) and isinstance(poll_freq, int | float) and poll_freq > 0
+    if plain and (
+        max_poll_time is None
+        or (
+            not isinstance(max_poll_time, bool)
+            and isinstance(max_poll_time, int | float)
+            and max_poll_time >= 0
+        )
+    ):
+        return
+    from domino._wait import check_poll_args
+
+    check_poll_args(poll_freq, max_poll_time)
 
 
 def _default_deferrable() -> bool:
@@ -77,9 +106,9 @@ class DominoExecutionOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if project is not None and not isinstance(project, str):
-            raise TypeError(f"project={project!r} must be a string 'owner/name'")
-        check_poll_args(poll_freq, max_poll_time)  # a ValueError naming the value
+        if not resolved_later(project):
+            check_project(project)
+        _check_poll_args(poll_freq, max_poll_time)
         self.project = project
         self.domino_conn_id = domino_conn_id
         self.host = host
@@ -92,6 +121,10 @@ class DominoExecutionOperator(BaseOperator):
         self.max_poll_time = max_poll_time or None
         self.deferrable = _default_deferrable() if deferrable is None else bool(deferrable)
         self._job_id: str | None = None
+        #: set once this instance has run (execute / execute_complete): the extra link then
+        #: reads the URL from here instead of asking for an XCom that may not exist
+        self._ran = False
+        self._job_url: str | None = None
         self._client: Domino | None = None
         self._start_result: Any = None
         self._finished = False
@@ -151,6 +184,8 @@ class DominoExecutionOperator(BaseOperator):
 
     def execute(self, context: Context) -> Any:
         self._killed = threading.Event()
+        self._ran = True
+        check_project(self.project)  # again: it may have come from an upstream task
         client = self._get_client()
         store = self._state_store(context)
         job_id = self._reattach(client, store)
@@ -161,7 +196,7 @@ class DominoExecutionOperator(BaseOperator):
                 carried = self._carried(self._start_result)
                 store.set(STATE_KEY, {"job_id": job_id, "start_result": carried})
         self._job_id = job_id
-        url = job_url(client.host, client.project, job_id)
+        url = self._job_url = job_url(client.host, client.project, job_id)
         self._push(context, job_id=job_id, job_url=url)
         self.log.info("Domino %s %s: %s", self._kind, job_id, url)
         if not self.wait_for_termination:
@@ -175,7 +210,7 @@ class DominoExecutionOperator(BaseOperator):
                     "cannot be handed to the triggerer (put it in the Airflow connection)"
                 )
             else:
-                self._defer(client, url)
+                self._defer(client, url, context)
         job = self._wait(client, job_id)
         return self._finish(context, job)
 
@@ -184,6 +219,8 @@ class DominoExecutionOperator(BaseOperator):
         if not isinstance(saved, dict) or not saved.get("job_id"):
             return None
         job_id = str(saved["job_id"])
+        from domino.exceptions import NotFoundError
+
         try:
             job = client.job_status(job_id)
         except NotFoundError:
@@ -211,11 +248,35 @@ class DominoExecutionOperator(BaseOperator):
         self._start_result = saved.get("start_result") or job
         return job_id
 
-    def _defer(self, client: Domino, url: str) -> None:
+    def _deferral_deadline(self, context: Context) -> tuple[float | None, str | None]:
+        """The trigger's absolute deadline (epoch seconds) and the limit it comes from.
+
+        ``execution_timeout`` counts too: Airflow 3.3 does not bound a deferral by it at all,
+        and 2.10 fails the task at the timeout without calling any ``on_kill`` (the job would
+        run on, unwatched). So the trigger fires a little before it, leaving
+        ``execute_complete`` time to stop the job.
+        """
+        limits: list[tuple[float, str]] = []
+        if self.max_poll_time is not None:
+            limits.append(
+                (time.time() + self.max_poll_time, f"max_poll_time={self.max_poll_time:g} s")
+            )
+        if self.execution_timeout is not None:
+            seconds = self.execution_timeout.total_seconds()
+            start_date = getattr(context.get("ti"), "start_date", None)
+            started = start_date.timestamp() if start_date is not None else time.time()
+            margin = min(EXECUTION_TIMEOUT_MARGIN, seconds / 4)
+            limits.append((started + seconds - margin, f"execution_timeout={seconds:g} s"))
+        if not limits:
+            return None, None
+        deadline, reason = min(limits)
+        return deadline, reason
+
+    def _defer(self, client: Domino, url: str, context: Context) -> None:
         from domino.airflow.triggers import DominoJobTrigger
 
         assert self._job_id is not None
-        deadline = None if self.max_poll_time is None else time.time() + self.max_poll_time
+        deadline, reason = self._deferral_deadline(context)
         self.defer(
             trigger=DominoJobTrigger(
                 job_id=self._job_id,
@@ -227,7 +288,10 @@ class DominoExecutionOperator(BaseOperator):
                 poll_freq=self.poll_freq,
                 deadline=deadline,
                 job_url=url,
-                carry={"start_result": self._carried(self._start_result)},
+                carry={
+                    "start_result": self._carried(self._start_result),
+                    "deadline_reason": reason,
+                },
             ),
             method_name="execute_complete",
         )
@@ -296,8 +360,14 @@ class DominoExecutionOperator(BaseOperator):
         """Stop the Domino job (SIGTERM, mark-failed, ``execution_timeout``)."""
         if self._killed is not None:
             self._killed.set()
-        if self._job_id is not None and self._client is not None and not self._finished:
-            self._stop(self._client, self._job_id, "the task was killed")
+        if self._job_id is None or self._finished:
+            return
+        try:  # a resumed (deferred) task may be killed before it made its client
+            client = self._get_client()
+        except Exception as exc:
+            self.log.warning("could not stop Domino %s %s: %s", self._kind, self._job_id, exc)
+            return
+        self._stop(client, self._job_id, "the task was killed")
 
     # ------------------------------------------------------------------ the end
 
@@ -305,7 +375,9 @@ class DominoExecutionOperator(BaseOperator):
         """Resume after :class:`~domino.airflow.triggers.DominoJobTrigger` fired (on a fresh
         operator instance: everything needed is in ``event``)."""
         status = event.get("status")
+        self._ran = True
         self._job_id = str(event.get("job_id"))
+        self._job_url = event.get("job_url")
         self._start_result = (event.get("carry") or {}).get("start_result")
         if status in ("success", "failed") and isinstance(event.get("job"), dict):
             client = self._get_client()
@@ -321,12 +393,12 @@ class DominoExecutionOperator(BaseOperator):
             self._log_text = text
             return self._finish(context, event["job"])
         if status == "timeout":
-            self._stop(self._get_client(), self._job_id, "max_poll_time passed")
-            self._push(context, job_status=event.get("execution_status"))
-            raise AirflowException(
-                f"{event.get('message')}; max_poll_time={self.max_poll_time} s passed "
-                "and it was stopped"
+            reason = (event.get("carry") or {}).get("deadline_reason") or (
+                f"max_poll_time={self.max_poll_time} s"
             )
+            self._stop(self._get_client(), self._job_id, f"{reason} passed")
+            self._push(context, job_status=event.get("execution_status"))
+            raise AirflowException(f"{event.get('message')}; {reason} passed and it was stopped")
         raise AirflowException(str(event.get("message") or f"unexpected trigger event {event!r}"))
 
     def _finish(self, context: Context, job: dict[str, Any]) -> Any:

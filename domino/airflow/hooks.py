@@ -51,6 +51,8 @@ class DominoSettings:
     api_proxy: str | None = None
     verify: bool | None = None
     project: str | None = None
+    #: whether an Airflow connection was found (the default one may be absent)
+    from_connection: bool = False
 
 
 def _extra(connection: Any) -> dict[str, Any]:
@@ -179,6 +181,7 @@ class DominoHook(BaseHook):
             api_proxy=proxy,
             verify=_verify(extra.get("verify_ssl")),
             project=extra.get("project") or None,
+            from_connection=connection is not None,
         )
 
     @property
@@ -205,9 +208,26 @@ class DominoHook(BaseHook):
             "auth_token": settings.auth_token,
             "api_proxy": settings.api_proxy,
         }
-        if settings.verify is False:
-            return _UnverifiedDomino(name, **kwargs)
-        return Domino(name, **kwargs)
+        from domino.exceptions import MissingHostError, NoCredentialsError
+
+        try:
+            if settings.verify is False:
+                return _UnverifiedDomino(name, **kwargs)
+            return Domino(name, **kwargs)
+        except (MissingHostError, NoCredentialsError) as exc:
+            # the client's message names arguments and DOMINO_* variables; in Airflow the usual
+            # cause is the connection, so say what was wrong with it
+            missing = "host" if isinstance(exc, MissingHostError) else "password (API key)"
+            raise type(exc)(f"{exc} {self._connection_hint(settings, missing)}") from None
+
+    def _connection_hint(self, settings: DominoSettings, missing: str) -> str:
+        conn_id = self.domino_conn_id
+        if settings.from_connection:
+            return f"In Airflow: the connection {conn_id!r} has no {missing}."
+        return (
+            f"In Airflow: the connection {conn_id!r} is not defined (create it, or set "
+            f"AIRFLOW_CONN_{conn_id.upper()})."
+        )
 
     def get_client(self, project: str | None = None) -> Domino:
         """A client for ``project``; reads the connection (no other I/O than ``GET /version``)."""

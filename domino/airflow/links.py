@@ -37,5 +37,9 @@ class DominoJobLink(BaseOperatorLink):
     name = "Domino job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        if getattr(operator, "_ran", False):
+            # Airflow 3 asks the worker's own operator when the task ends or defers; one that
+            # failed before starting a job has no XCom to ask for (and would log an error)
+            return str(getattr(operator, "_job_url", None) or "")
         url = xcom_value(key=XCOM_JOB_URL, ti_key=ti_key)
         return str(url) if url else ""

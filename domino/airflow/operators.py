@@ -17,7 +17,7 @@ import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from domino.airflow._execution import DominoExecutionOperator
+from domino.airflow._execution import DominoExecutionOperator, resolved_later
 from domino.airflow.hooks import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
@@ -45,6 +45,19 @@ def _job_command(command: Any) -> str:
     if not isinstance(command, str) or not command.strip():
         raise ValueError(f"command={command!r} must be a non-empty command line string")
     return command
+
+
+def _check_mounts(mounts: Any) -> None:
+    if mounts is not None and not isinstance(mounts, list):
+        raise TypeError(f"external_volume_mounts={mounts!r} must be a list")
+
+
+def _run_command(command: Any) -> list[str]:
+    if isinstance(command, str):
+        command = [command]
+    if not isinstance(command, list | tuple) or not command:
+        raise ValueError(f"command={command!r} must be a non-empty list such as ['main.py']")
+    return list(command)
 
 
 class DominoJobOperator(DominoExecutionOperator):
@@ -121,13 +134,14 @@ class DominoJobOperator(DominoExecutionOperator):
             deferrable=deferrable,
             **kwargs,
         )
-        self.command = _job_command(command)
+        # an XComArg (``command=upstream()``) is checked once rendered, in _job_start_kwargs
+        self.command = command if resolved_later(command) else _job_command(command)
         if branch and (commit_id or main_repo_git_ref):
             raise ValueError(
                 f"branch={branch!r} cannot be combined with commit_id or main_repo_git_ref"
             )
-        if external_volume_mounts is not None and not isinstance(external_volume_mounts, list):
-            raise TypeError(f"external_volume_mounts={external_volume_mounts!r} must be a list")
+        if not resolved_later(external_volume_mounts):
+            _check_mounts(external_volume_mounts)
         self.title = title
         self.hardware_tier_id = hardware_tier_id
         self.hardware_tier_name = hardware_tier_name
@@ -138,6 +152,7 @@ class DominoJobOperator(DominoExecutionOperator):
         self.external_volume_mounts = external_volume_mounts
 
     def _job_start_kwargs(self) -> dict[str, Any]:
+        _check_mounts(self.external_volume_mounts)
         return {
             "command": _job_command(self.command),
             "title": self.title,
@@ -270,12 +285,11 @@ class DominoOperator(DominoExecutionOperator):
         self.publish_api_endpoint = _renamed(
             "publishApiEndpoint", publishApiEndpoint, "publish_api_endpoint", publish_api_endpoint
         )
-        if isinstance(command, str):
-            command = [command]
-        if not isinstance(command, list | tuple) or not command:
-            raise ValueError(f"command={command!r} must be a non-empty list such as ['main.py']")
-        self.command = list(command)
-        self._check_direct()
+        if resolved_later(command):
+            self.command: Any = command  # an XComArg: checked once rendered (_before_start)
+        else:
+            self.command = _run_command(command)
+            self._check_direct()
         self.title = title
         self.tier = tier
         self.startup_delay = startup_delay
@@ -289,7 +303,8 @@ class DominoOperator(DominoExecutionOperator):
             )
 
     def _before_start(self, client: Domino) -> None:
-        self._check_direct()  # again: templating may have changed the command
+        self.command = _run_command(self.command)  # again: templating may have changed it
+        self._check_direct()
         if self.tier:
             names = [
                 str((entry.get("hardwareTier") or {}).get("name"))

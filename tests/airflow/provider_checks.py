@@ -49,6 +49,23 @@ def check_no_module_imports_a_deprecated_airflow_path() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def check_dag_parsing_does_not_load_the_client() -> None:
+    # what a DAG file pays: importing the operators and building them loads neither the client
+    # nor requests (both load when the task runs)
+    code = (
+        "import sys\n"
+        "import airflow\n"
+        "from domino.airflow import DominoJobOperator, DominoOperator, DominoSparkOperator\n"
+        "DominoJobOperator(task_id='a', project='o/p', command='x.py')\n"
+        "DominoOperator(task_id='b', project='o/p', command=['x.py'], tier='Small')\n"
+        "DominoSparkOperator(task_id='c', project='o/p', command='x.py')\n"
+        "loaded = [m for m in ('domino.domino', 'domino.exceptions') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
 def check_provider_is_registered_with_its_hook_link_and_connection_type() -> None:
     from airflow.providers_manager import ProvidersManager
 
@@ -107,6 +124,31 @@ def check_hook_precedence_arguments_then_connection_then_environment() -> None:
     del os.environ["AIRFLOW_CONN_DOMINO_DEFAULT"]
     nothing = DominoHook().settings_from(DominoHook()._lookup_connection())
     assert nothing.host is None and nothing.api_key is None
+
+
+def check_missing_connection_settings_are_named_in_the_error() -> None:
+    import tempfile
+
+    from domino.airflow.hooks import DominoHook
+    from domino.exceptions import MissingHostError, NoCredentialsError
+
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp()  # no profile saved by `domino login`
+    os.environ.pop("AIRFLOW_CONN_DOMINO_DEFAULT", None)
+    _raises(
+        lambda: DominoHook().get_client("o/p"),
+        MissingHostError,
+        "connection 'domino_default' is not defined",
+        "AIRFLOW_CONN_DOMINO_DEFAULT",
+    )
+    _conn(host="http://127.0.0.1:9")
+    try:
+        _raises(
+            lambda: DominoHook().get_client("o/p"),
+            NoCredentialsError,
+            "connection 'domino_default' has no password",
+        )
+    finally:
+        del os.environ["AIRFLOW_CONN_DOMINO_DEFAULT"]
 
 
 def check_a_named_connection_must_exist() -> None:
@@ -178,6 +220,35 @@ def check_bad_arguments_are_clear_errors() -> None:
         ValueError,
         "branch",
     )
+
+
+def check_templated_fields_take_an_upstream_xcom_arg() -> None:
+    # `command=upstream_task()` is ordinary Airflow: it is resolved when the task runs, so the
+    # operator must not reject it while the DAG file is parsed
+    from datetime import datetime
+
+    try:
+        from airflow.sdk import DAG, task
+    except ImportError:  # Airflow 2.10
+        from airflow import DAG
+        from airflow.decorators import task
+
+    from domino.airflow import DominoJobOperator, DominoOperator, DominoSparkOperator
+
+    with DAG("xcom_args", schedule=None, start_date=datetime(2024, 1, 1)):
+
+        @task
+        def upstream() -> str:
+            return "x.py"
+
+        value = upstream()
+        job = DominoJobOperator(
+            task_id="j", project=value, command=value, external_volume_mounts=value
+        )
+        run = DominoOperator(task_id="r", project="o/p", command=value)
+        spark = DominoSparkOperator(task_id="s", project="o/p", command=value)
+    assert job.command is value and job.project is value and run.command is value
+    assert spark.command is value
 
 
 def check_camel_case_names_still_work_with_a_deprecation_warning() -> None:

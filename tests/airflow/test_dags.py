@@ -98,6 +98,8 @@ def test_unknown_tier_fails_before_any_job_starts(
         assert run.state(task_id) == "failed"
         assert run.xcom(task_id, "job_id") is None
     assert "tier='Huge' is not a hardware tier of project" in run.output
+    # the "Domino job" link of a task without a job is empty, without an error in the log
+    assert "XCom with key='job_url'" not in run.output
     assert "Huge" in run.output.split("bad_tier_job", 1)[1]
     client = domino_server.client(basic["project"])
     commands = [job["jobRunCommand"] for job in client.jobs_list(client.project_id)["jobs"]]
@@ -110,6 +112,16 @@ def test_mapped_task_in_a_task_group_runs_each_instance(basic: dict[str, Any]) -
         assert run.state("grp.train", index) == "success"
         assert run.xcom("grp.train", "job_status", index) == "Succeeded"
         assert f"hello from the Domino job {word}" in run.output
+
+
+@pytest.mark.parametrize("task_id", ["from_xcom_job", "from_xcom_run"])
+def test_command_from_an_upstream_task_is_resolved_when_the_task_runs(
+    basic: dict[str, Any], task_id: str
+) -> None:
+    run: DagRun = basic["run"]
+    assert run.state(task_id) == "success", run.output[-4000:]
+    assert run.xcom(task_id, "job_status") == "Succeeded"
+    assert f"hello from the Domino job {task_id}" in run.output
 
 
 def test_explicit_key_works_and_never_reaches_logs_or_the_database(
@@ -148,16 +160,20 @@ def _wait_for_status(client: Any, job_id: str, wanted: str, timeout: float = 60)
         time.sleep(0.5)
 
 
-@pytest.mark.parametrize("task_id", ["execution_timeout", "deadline_deferred"])
+@pytest.mark.parametrize(
+    "task_id", ["execution_timeout", "deadline_deferred", "execution_timeout_deferred"]
+)
 def test_task_timeout_stops_the_domino_job(
     stopped: dict[str, Any], domino_server: Any, task_id: str
 ) -> None:
     run: DagRun = stopped["run"]
-    assert run.state(task_id) == "failed"
+    assert run.state(task_id) == "failed", run.output[-4000:]
     job_id = run.xcom(task_id, "job_id")
     client = domino_server.client(stopped["project"])
     assert _wait_for_status(client, job_id, "Stopped") == "Stopped"
     assert f"stopped Domino job {job_id}" in run.output
+    if task_id == "execution_timeout_deferred":
+        assert "execution_timeout=12 s passed and it was stopped" in run.output
 
 
 @pytest.fixture(scope="session")

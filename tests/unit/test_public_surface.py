@@ -373,3 +373,19 @@ def test_import_domino_is_light() -> None:
     heavy = [m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY_MODULES)]
     assert heavy == []
     assert "domino._upload" not in loaded  # loaded on first datasets_upload_files
+
+
+def test_import_domino_loads_the_client_only_when_first_used() -> None:
+    # DAG files import domino.airflow (and Airflow's provider discovery domino._version) over
+    # and over: the package itself must not pull in the client and requests
+    code = (
+        "import sys, domino\n"
+        "assert 'requests' not in sys.modules and 'domino.domino' not in sys.modules\n"
+        "from domino import Domino, RunFailedException\n"
+        "assert Domino.__module__ == 'domino.domino'\n"
+        "assert domino.exceptions.RunFailedException is RunFailedException\n"
+        "assert 'Domino' in dir(domino) and domino.routes.__name__ == 'domino.routes'\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr

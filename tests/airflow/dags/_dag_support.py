@@ -7,12 +7,13 @@ import os
 from datetime import datetime
 
 try:
-    from airflow.sdk import DAG, TaskGroup
+    from airflow.sdk import DAG, TaskGroup, task
 except ImportError:  # Airflow 2.10
     from airflow import DAG
+    from airflow.decorators import task
     from airflow.utils.task_group import TaskGroup
 
-__all__ = ["DAG", "PROJECT", "START", "TaskGroup", "setting"]
+__all__ = ["DAG", "PROJECT", "START", "TaskGroup", "setting", "task"]
 
 START = datetime(2024, 1, 1)
 

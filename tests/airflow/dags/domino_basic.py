@@ -3,7 +3,7 @@ task in a TaskGroup, and a task whose API key is an explicit argument."""
 
 from __future__ import annotations
 
-from _dag_support import DAG, PROJECT, START, TaskGroup, setting
+from _dag_support import DAG, PROJECT, START, TaskGroup, setting, task
 
 from domino.airflow import DominoJobOperator, DominoOperator, DominoSparkOperator
 
@@ -72,3 +72,15 @@ with DAG("domino_basic", schedule=None, start_date=START, catchup=False) as dag:
         deferrable=True,
         poll_freq=1,
     )
+    # commands that an upstream task returns (XComArgs, resolved when the task runs)
+
+    @task
+    def job_command() -> str:
+        return "hello.py from_xcom_job"
+
+    @task
+    def run_command() -> list[str]:
+        return ["hello.py", "from_xcom_run"]
+
+    DominoJobOperator(task_id="from_xcom_job", project=PROJECT, command=job_command(), poll_freq=1)
+    DominoOperator(task_id="from_xcom_run", project=PROJECT, command=run_command(), poll_freq=1)

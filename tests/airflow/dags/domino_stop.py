@@ -1,5 +1,5 @@
-"""Jobs that must end Stopped on the server: execution_timeout (worker) and max_poll_time in
-both modes."""
+"""Jobs that must end Stopped on the server: execution_timeout in both modes and max_poll_time
+(deferrable)."""
 
 from __future__ import annotations
 
@@ -29,4 +29,16 @@ with DAG("domino_stop", schedule=None, start_date=START, catchup=False) as dag:
         deferrable=True,
         poll_freq=1,
     )
-    deadline >> timed_out
+    # Airflow 3.3 does not bound a deferral by execution_timeout, 2.10 fails the task without
+    # an on_kill: the trigger's deadline must cover it
+    deferred_timeout = DominoJobOperator(
+        task_id="execution_timeout_deferred",
+        trigger_rule="all_done",
+        project=PROJECT,
+        command="slow.py",
+        title="execution_timeout_deferred",
+        execution_timeout=timedelta(seconds=12),
+        deferrable=True,
+        poll_freq=1,
+    )
+    deadline >> deferred_timeout >> timed_out
