@@ -164,6 +164,11 @@ def row_in_visible_project(
     return row
 
 
-def require_owner(user: User, project: dict[str, Any]) -> None:
+def require_owner(
+    user: User,
+    project: dict[str, Any],
+    message: str = "only the project owner may change its collaborators",
+) -> None:
+    """403 with ``message`` unless ``user`` owns ``project`` or is an administrator."""
     if project["owner_id"] != user.id and not user.is_admin:
-        raise ApiError(403, "only the project owner may change its collaborators")
+        raise ApiError(403, message)

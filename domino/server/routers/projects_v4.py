@@ -13,7 +13,7 @@ from domino.server.errors import ApiError
 from domino.server.executions import TERMINAL
 from domino.server.projects import validate_project_name
 from domino.server.routers.cost import admin
-from domino.server.routers.deps import PlainJSONRoute, project_by_id, services
+from domino.server.routers.deps import PlainJSONRoute, project_by_id, require_owner, services
 from domino.server.services import Services
 
 router = APIRouter(tags=["projects"], route_class=PlainJSONRoute)
@@ -33,8 +33,7 @@ _PROJECT_TABLES = (
 
 
 def _owner_only(user: User, project: dict[str, Any], what: str) -> None:
-    if project["owner_id"] != user.id and not user.is_admin:
-        raise ApiError(403, f"only the project owner or an administrator may {what}")
+    require_owner(user, project, f"only the project owner or an administrator may {what}")
 
 
 def _summary(svc: Services, project: dict[str, Any]) -> dict[str, Any]:
