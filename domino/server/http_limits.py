@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from domino.server.errors import ApiError
+from domino.server.middleware import TrackedSend
 
 MiB = 1024 * 1024
 _CLOSE = {"Connection": "close"}
@@ -60,7 +61,6 @@ class BodyLimitMiddleware:
             return
         seen = 0
         done = False
-        started = False
 
         async def limited_receive() -> Message:
             nonlocal seen, done
@@ -78,16 +78,11 @@ class BodyLimitMiddleware:
                 done = not message.get("more_body", False)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except ApiError as exc:  # raised where no handler answers it (e.g. a middleware)
-            if started:
+            if tracked.started:
                 raise
             await _answer(scope, receive, send, exc.status, exc.message)
 

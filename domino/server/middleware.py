@@ -22,6 +22,19 @@ _RUNS = re.compile(r"/{2,}")
 _RUNS_BYTES = re.compile(rb"/{2,}")
 
 
+class TrackedSend:
+    """``send`` that remembers whether the response has begun (after that, no clean answer)."""
+
+    def __init__(self, send: Send) -> None:
+        self.started = False
+        self._send = send
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
 class CollapseSlashesMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,18 +65,11 @@ class CatchAllMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except Exception:
-            if started:
+            if tracked.started:
                 raise  # too late for a clean answer
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             response = JSONResponse({"message": "internal server error"}, status_code=500)
