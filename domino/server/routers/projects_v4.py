@@ -32,8 +32,11 @@ _PROJECT_TABLES = (
 )
 
 
-def _owner_only(user: User, project: dict[str, Any], what: str) -> None:
+def _owned_project(svc: Services, user: User, project_id: str, what: str) -> dict[str, Any]:
+    """The project ``project_id`` if ``user`` may see it and owns it (or is an administrator)."""
+    project = project_by_id(svc, user, project_id)
     require_owner(user, project, f"only the project owner or an administrator may {what}")
+    return project
 
 
 def _summary(svc: Services, project: dict[str, Any]) -> dict[str, Any]:
@@ -72,8 +75,7 @@ def projects_list(
 def project_archive(
     project_id: str, user: User = Depends(current_user), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    project = project_by_id(svc, user, project_id)
-    _owner_only(user, project, "archive a project")
+    project = _owned_project(svc, user, project_id, "archive a project")
     busy = svc.store.query(
         "SELECT id, status FROM executions WHERE project_id = ?", (project["id"],)
     )
@@ -205,8 +207,7 @@ def project_billing_tag_update(
     user: User = Depends(current_user),
     svc: Services = Depends(services),
 ) -> dict[str, Any]:
-    project = project_by_id(svc, user, project_id)
-    _owner_only(user, project, "change its billing tag")
+    project = _owned_project(svc, user, project_id, "change its billing tag")
     svc.cost.set_project_tag(project["id"], body.get("tag"))
     return _summary(svc, project)
 
@@ -215,7 +216,6 @@ def project_billing_tag_update(
 def project_billing_tag_reset(
     project_id: str, user: User = Depends(current_user), svc: Services = Depends(services)
 ) -> dict[str, Any]:
-    project = project_by_id(svc, user, project_id)
-    _owner_only(user, project, "change its billing tag")
+    project = _owned_project(svc, user, project_id, "change its billing tag")
     svc.cost.reset_project_tag(project["id"])
     return _summary(svc, project)
