@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import stat
@@ -16,6 +17,16 @@ from server_support import PYTHON, Served
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*PYTHON, *args], capture_output=True, text=True, timeout=60)
+
+
+def _hide_module(monkeypatch: pytest.MonkeyPatch, hidden: str) -> None:
+    """Make ``importlib.util.find_spec`` report ``hidden`` as not installed."""
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == hidden else real_find_spec(name, *a),
+    )
 
 
 @pytest.fixture
@@ -243,16 +254,9 @@ def test_one_key_for_two_users_is_refused_instead_of_logging_in_as_the_first(
 def test_serve_without_the_server_extra_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import importlib.util
-
     from domino.server.__main__ import main
 
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "uvicorn" else real_find_spec(name, *a),
-    )
+    _hide_module(monkeypatch, "uvicorn")
     assert main(["serve", "--port", "0", "--data-dir", str(tmp_path / "data")]) == 2
     err = capsys.readouterr().err
     assert "uvicorn" in err and "pip install 'dominodatalab[server]'" in err
@@ -262,16 +266,9 @@ def test_serve_without_the_server_extra_says_how_to_install_it(
 def test_domino_testing_without_the_server_extra_names_the_extra(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.util
-
     from domino.testing import LocalServer
 
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "fastapi" else real_find_spec(name, *a),
-    )
+    _hide_module(monkeypatch, "fastapi")
     with pytest.raises(ModuleNotFoundError) as caught:
         LocalServer(tmp_path / "data").start()
     message = str(caught.value)
