@@ -22,9 +22,16 @@ def _finished_job(domino_server: Any, project: str) -> str:
     return job_id
 
 
+def _page(
+    domino_server: Any, project: str, job_id: str, auth: tuple[str, str] | None = None
+) -> requests.Response:
+    """GET the HTML job page, as ``auth`` (user, key) or with no credentials."""
+    return requests.get(f"{domino_server.url}/jobs/{project}/{job_id}", auth=auth, timeout=10)
+
+
 def test_job_page_asks_a_browser_for_credentials(domino_server: Any, fresh_project: str) -> None:
     job_id = _finished_job(domino_server, fresh_project)
-    answer = requests.get(f"{domino_server.url}/jobs/{fresh_project}/{job_id}", timeout=10)
+    answer = _page(domino_server, fresh_project, job_id)
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Basic")
     assert "output" not in answer.text.lower()
@@ -34,11 +41,7 @@ def test_job_page_shows_status_command_and_escaped_output(
     domino_server: Any, fresh_project: str
 ) -> None:
     job_id = _finished_job(domino_server, fresh_project)
-    answer = requests.get(
-        f"{domino_server.url}/jobs/{fresh_project}/{job_id}",
-        auth=("anyone", domino_server.api_key),
-        timeout=10,
-    )
+    answer = _page(domino_server, fresh_project, job_id, ("anyone", domino_server.api_key))
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/html")
     page = answer.text
@@ -52,14 +55,8 @@ def test_job_page_of_unknown_job_or_foreign_project_is_refused(
     domino_server: Any, fresh_project: str
 ) -> None:
     job_id = _finished_job(domino_server, fresh_project)
-    unknown = requests.get(
-        f"{domino_server.url}/jobs/{fresh_project}/{'0' * 24}",
-        auth=("admin", domino_server.api_key),
-        timeout=10,
-    )
+    unknown = _page(domino_server, fresh_project, "0" * 24, ("admin", domino_server.api_key))
     assert unknown.status_code == 404 and "not found" in unknown.json()["message"]
     eve_key = domino_server.add_user("eve-page")
-    foreign = requests.get(
-        f"{domino_server.url}/jobs/{fresh_project}/{job_id}", auth=("eve", eve_key), timeout=10
-    )
+    foreign = _page(domino_server, fresh_project, job_id, ("eve", eve_key))
     assert foreign.status_code == 403
