@@ -146,6 +146,23 @@ def project_by_id(svc: Services, user: User, project_id: Any) -> dict[str, Any]:
     return _check_access(svc, user, project)
 
 
+def row_and_visible_project(
+    svc: Services,
+    user: User,
+    what: str,
+    raw_id: str,
+    fetch: Callable[[str], dict[str, Any] | None],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The row ``fetch`` finds for ``raw_id`` and its project, if that is visible to ``user``.
+
+    404 for a malformed or unknown id, 403 when the row's project is someone else's.
+    """
+    row = fetch(check_id(raw_id, what))
+    if row is None:
+        raise ApiError(404, f"{what} {raw_id!r} not found")
+    return row, project_by_id(svc, user, row["project_id"])
+
+
 def row_in_visible_project(
     svc: Services,
     user: User,
@@ -153,15 +170,8 @@ def row_in_visible_project(
     raw_id: str,
     fetch: Callable[[str], dict[str, Any] | None],
 ) -> dict[str, Any]:
-    """The row ``fetch`` finds for ``raw_id``, if its project is visible to ``user``.
-
-    404 for a malformed or unknown id, 403 when the row's project is someone else's.
-    """
-    row = fetch(check_id(raw_id, what))
-    if row is None:
-        raise ApiError(404, f"{what} {raw_id!r} not found")
-    project_by_id(svc, user, row["project_id"])
-    return row
+    """The row alone of :func:`row_and_visible_project`."""
+    return row_and_visible_project(svc, user, what, raw_id, fetch)[0]
 
 
 def require_owner(

@@ -19,6 +19,7 @@ from domino.server.routers.deps import (
     check_id,
     project_by_id,
     project_by_name,
+    row_and_visible_project,
     services,
 )
 from domino.server.services import Services
@@ -27,10 +28,7 @@ router = APIRouter(tags=["models"], route_class=PlainJSONRoute)
 
 
 def _model(svc: Services, user: User, model_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    row = svc.models.get(check_id(model_id, "model"))
-    if row is None:
-        raise ApiError(404, f"model {model_id!r} not found")
-    return row, project_by_id(svc, user, row["project_id"])
+    return row_and_visible_project(svc, user, "model", model_id, svc.models.get)
 
 
 # -- Model Manager -------------------------------------------------------------------------------
