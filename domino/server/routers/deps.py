@@ -174,6 +174,19 @@ def row_in_visible_project(
     return row_and_visible_project(svc, user, what, raw_id, fetch)[0]
 
 
+def execution_in_project(
+    svc: Services, project: dict[str, Any], raw_id: str, what: str, not_found: str
+) -> dict[str, Any]:
+    """The execution ``raw_id`` if it belongs to ``project``; else 404 with ``not_found``.
+
+    A malformed id is a 404 naming ``what`` (see :func:`check_id`).
+    """
+    row = svc.executions.get(check_id(raw_id, what))
+    if row is None or row["project_id"] != project["id"]:
+        raise ApiError(404, not_found)
+    return row
+
+
 def require_owner(
     user: User,
     project: dict[str, Any],

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from domino.server.auth import User, current_user
-from domino.server.errors import ApiError
 from domino.server.executions import TERMINAL, command_line
-from domino.server.routers.deps import check_id, project_by_name, services
+from domino.server.routers.deps import execution_in_project, project_by_name, services
 from domino.server.services import Services
 
 router = APIRouter(tags=["pages"])
@@ -66,7 +65,6 @@ def job_page(
     svc: Services = Depends(services),
 ) -> HTMLResponse:
     found = project_by_name(svc, user, owner, project)
-    row = svc.executions.get(check_id(job_id, "job"))
-    if row is None or row["project_id"] != found["id"]:
-        raise ApiError(404, f"job {job_id!r} not found in project {owner}/{project}")
+    not_found = f"job {job_id!r} not found in project {owner}/{project}"
+    row = execution_in_project(svc, found, job_id, "job", not_found)
     return HTMLResponse(_page(found, row, svc.executions.read_log(row["id"])))

@@ -13,7 +13,7 @@ from domino.server.routers.deps import (
     PlainJSONRoute,
     base_url,
     caller_secret,
-    check_id,
+    execution_in_project,
     project_by_name,
     services,
 )
@@ -23,10 +23,9 @@ router = APIRouter(tags=["runs"], route_class=PlainJSONRoute)
 
 
 def _execution_in(svc: Services, project: dict[str, Any], run_id: str) -> dict[str, Any]:
-    row = svc.executions.get(check_id(run_id, "run"))
-    if row is None or row["project_id"] != project["id"]:
-        raise ApiError(404, f"run {run_id!r} not found in this project")
-    return row
+    return execution_in_project(
+        svc, project, run_id, "run", f"run {run_id!r} not found in this project"
+    )
 
 
 @router.get("/v1/projects/{owner}/{project}/runs")
