@@ -6,7 +6,8 @@ One function, :func:`spawn`, starts every process the server runs for a user. Wh
   ``unshare`` (util-linux) in its own user, PID and mount namespaces. Inside, the server's data
   directory is an empty tmpfs except for the process's own working directory, which is
   bind-mounted back at its usual path; every other mount is read-only; ``/tmp`` and
-  ``/dev/shm`` are private empty tmpfs; ``/dev`` holds only null, zero, full, random, urandom
+  ``/dev/shm`` are private empty tmpfs (except, read-only, the server's own Python and package
+  when they live under ``/tmp``); ``/dev`` holds only null, zero, full, random, urandom
   and tty; ``/proc`` shows only the process's own namespace. When the process's main command
   ends, the kernel kills everything else in its PID namespace, ``setsid`` and double-forked
   children included.
@@ -32,6 +33,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -44,13 +46,23 @@ MARKER_VAR = "DOMINO_SERVER_PROCESS"
 _PIPE_CHUNK = 64 * 1024
 _DEVICES = "null zero full random urandom tty"
 
-# $1 = data dir, $2 = working dir, the rest is the command. Runs as root of a fresh user
-# namespace (so it may mount) with a private mount namespace and a fresh /proc.
+# $1 = data dir, $2 = working dir, $3 = the paths under /tmp that stay visible (read-only, one
+# per line: the server's own Python and package when they live there), the rest is the command.
+# Runs as root of a fresh user namespace (so it may mount) with a private mount namespace and a
+# fresh /proc. The new /tmp is built on _STAGE (an empty host directory) and then moved over
+# /tmp, because a tmpfs mounted straight on /tmp would hide the paths to keep.
+_STAGE = "/tmp/.domino-sandbox-stage"  # noqa: S108 - only a mount point, always empty on the host
 _INIT = f"""\
 set -e
-D=$1; W=$2; shift 2
+D=$1; W=$2; K=$3; shift 3
 cd "$W"
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=1777 tmpfs {_STAGE}
+printf '%s\\n' "$K" | while IFS= read -r p; do
+  [ -n "$p" ] || continue
+  mkdir -p "{_STAGE}${{p#/tmp}}"
+  mount --bind "$p" "{_STAGE}${{p#/tmp}}"
+done
+mount --move {_STAGE} /tmp
 mkdir /tmp/.dev
 for n in {_DEVICES}; do touch /tmp/.dev/$n; mount --bind /dev/$n /tmp/.dev/$n; done
 mount -t tmpfs -o mode=755 tmpfs /dev
@@ -97,6 +109,29 @@ _lock = threading.Lock()
 
 
 @functools.cache
+def _kept() -> str:
+    """The paths under /tmp a sandboxed process still needs: the server's Python and package.
+
+    A server run from a checkout or venv under /tmp (a CI clone, a test's temporary venv) starts
+    user code with its own interpreter; hiding /tmp would hide that interpreter. These paths are
+    bound read-only into the private /tmp (creating the empty stage directory on the host once).
+    """
+    tmp = Path("/tmp").resolve()  # noqa: S108
+    wanted = {
+        Path(sys.prefix).resolve(),
+        Path(sys.base_prefix).resolve(),
+        Path(sys.executable).resolve().parent.parent,
+        Path(__file__).resolve().parents[2],  # the directory holding the domino package
+    }
+    kept = sorted(str(p) for p in wanted if p != tmp and p.is_relative_to(tmp))
+    # one path inside another needs only the outer one
+    outer = [p for p in kept if not any(p != q and p.startswith(q + "/") for q in kept)]
+    with contextlib.suppress(OSError):
+        os.makedirs(_STAGE, mode=0o700, exist_ok=True)
+    return "\n".join(outer)
+
+
+@functools.cache
 def probe_sandbox() -> tuple[bool, str]:
     """(usable, reason): try the sandbox once on a scratch directory."""
     unshare = shutil.which("unshare")
@@ -111,7 +146,7 @@ def probe_sandbox() -> tuple[bool, str]:
         check = "test ! -e ../secret && touch ok && ! touch /probe-ro 2>/dev/null"
         try:
             done = subprocess.run(  # noqa: S603 - fixed argv
-                [unshare, *_UNSHARE, sh, "-c", _INIT, "init", str(data), str(work)]
+                [unshare, *_UNSHARE, sh, "-c", _INIT, "init", str(data), str(work), _kept()]
                 + [sh, "-c", check],
                 capture_output=True,
                 timeout=20,
@@ -199,7 +234,10 @@ def spawn(argv: list[str], cwd: Path, env: dict[str, str], log_path: Path) -> Pr
         if "HOME" in env and not Path(env["HOME"]).is_relative_to(cwd):
             env["HOME"] = "/tmp"  # noqa: S108 - the real one is read-only in there
         unshare = shutil.which("unshare") or "unshare"
-        argv = [unshare, *_UNSHARE, "sh", "-c", _INIT, "init", str(data_dir), str(cwd), *argv]
+        argv = [
+            *(unshare, *_UNSHARE, "sh", "-c", _INIT, "init", str(data_dir), str(cwd), _kept()),
+            *argv,
+        ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     proc = Process(  # noqa: S603 - running user code is this server's job
         argv,
