@@ -3,8 +3,6 @@ validation of compute-cluster / Spark properties against them (no HTTP here)."""
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
 from typing import Any
 
 from domino.server.store import InvalidInput
@@ -123,27 +121,10 @@ def resolve_tier_name(name: str) -> str:
     )
 
 
-# Lookups of user-created environments (domino.server.environments registers one per server);
-# weak references, so a closed server's store is not kept alive by this module.
-_ENVIRONMENT_SOURCES: list[weakref.WeakMethod[Callable[[str], dict[str, Any] | None]]] = []
-
-
-def register_environment_source(
-    source: weakref.WeakMethod[Callable[[str], dict[str, Any] | None]],
-) -> None:
-    _ENVIRONMENT_SOURCES[:] = [s for s in _ENVIRONMENT_SOURCES if s() is not None]
-    _ENVIRONMENT_SOURCES.append(source)
-
-
 def environment(env_id: str) -> dict[str, Any]:
     for env in ENVIRONMENTS:
         if env["id"] == env_id:
             return env
-    for source in list(_ENVIRONMENT_SOURCES):
-        lookup = source()
-        found = lookup(env_id) if lookup is not None and isinstance(env_id, str) else None
-        if found is not None:
-            return found
     raise InvalidInput(
         f"unknown environment {env_id!r}; useable ids: {', '.join(e['id'] for e in ENVIRONMENTS)}"
     )

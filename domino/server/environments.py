@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import sqlite3
-import weakref
 from typing import Any
 
 from domino.server import catalogue
@@ -84,14 +83,48 @@ def usable_environment(store: Store, env_id: Any, user_id: str) -> dict[str, Any
             raise InvalidInput(
                 f"unknown environment {env_id!r}; `GET /v1/environments` lists yours"
             )
-    return catalogue.environment(env_id)
+    return environment_entry(store, env_id)
+
+
+def environment_entry(store: Store, env_id: Any) -> dict[str, Any]:
+    """The catalogue entry of a built-in environment or of one created on this server.
+
+    Archived ones too, so that work started before the archive still reports its environment
+    (``Environments.useable`` leaves them out). Unknown ids are ``InvalidInput``.
+    """
+    for env in catalogue.ENVIRONMENTS:
+        if env["id"] == env_id:
+            return env
+    entry = _user_entry(store, env_id) if isinstance(env_id, str) else None
+    return entry if entry is not None else catalogue.environment(env_id)
+
+
+def _user_entry(store: Store, env_id: str) -> dict[str, Any] | None:
+    try:
+        row = store.query_one("SELECT * FROM environments WHERE id = ?", (env_id,))
+    except sqlite3.OperationalError:  # a store without user environments
+        return None
+    if row is None:
+        return None
+    revisions = store.query(
+        "SELECT * FROM environment_revisions WHERE environment_id = ? ORDER BY number", (env_id,)
+    )
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "archived": bool(row["archived"]),
+        "version": revisions[-1]["number"] if revisions else 1,
+        "visibility": row["visibility"],
+        "supportedClusters": json.loads(revisions[-1]["spec"])["supportedClusters"]
+        if revisions
+        else [],
+    }
 
 
 class Environments:
     def __init__(self, store: Store) -> None:
         self.store = store
         store.ensure_schema(*_SCHEMA)
-        catalogue.register_environment_source(weakref.WeakMethod(self.catalogue_entry))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -103,27 +136,6 @@ class Environments:
             "SELECT * FROM environment_revisions WHERE environment_id = ? ORDER BY number",
             (env_id,),
         )
-
-    def catalogue_entry(self, env_id: str) -> dict[str, Any] | None:
-        """The catalogue shape of a user environment (archived ones too, so that work started
-        before the archive still reports its environment; ``useable`` leaves them out)."""
-        try:
-            row = self._row(env_id)
-        except (RuntimeError, sqlite3.Error):  # this server's store is closed
-            return None
-        if row is None:
-            return None
-        revisions = self._revisions(env_id)
-        return {
-            "id": row["id"],
-            "name": row["name"],
-            "archived": bool(row["archived"]),
-            "version": revisions[-1]["number"] if revisions else 1,
-            "visibility": row["visibility"],
-            "supportedClusters": json.loads(revisions[-1]["spec"])["supportedClusters"]
-            if revisions
-            else [],
-        }
 
     @staticmethod
     def _revision_view(rev: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +213,7 @@ class Environments:
         rows = self.store.query("SELECT * FROM environments WHERE archived = 0 ORDER BY created")
         for row in rows:
             if self._visible(row, user_id, is_admin):
-                entry = self.catalogue_entry(row["id"])
+                entry = _user_entry(self.store, row["id"])
                 if entry is not None:
                     answer["environments"].append(dict(entry, owner={"id": row["owner_id"]}))
         return answer

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from domino.server import catalogue, logtail
+from domino.server.environments import environment_entry
 from domino.server.store import InvalidInput, Store, new_id, now_ms
 
 TERMINAL = ("Succeeded", "Failed", "Stopped", "Error")
@@ -333,7 +334,7 @@ class Executions:
         }
 
     def runtime_details(self, row: dict[str, Any]) -> dict[str, Any]:
-        env = catalogue.environment(row["environment_id"])
+        env = environment_entry(self.store, row["environment_id"])
         return {
             "executorInfo": {"executorName": "domino-server", "nodeName": "localhost"},
             "environment": {
