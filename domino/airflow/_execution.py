@@ -56,6 +56,11 @@ def check_project(project: Any) -> None:
         raise TypeError(f"project={project!r} must be a string 'owner/name'")
 
 
+class DominoJobTimeoutError(AirflowException):
+    """The job did not finish within the task's limit (``max_poll_time`` or, deferred,
+    ``execution_timeout``) and was stopped."""
+
+
 def _check_poll_args(poll_freq: Any, max_poll_time: Any) -> None:
     """The client's own check (a ValueError naming the value), loaded only for a suspicious
     value: the client needs ``requests``, which a DAG file being parsed should not pay for."""
@@ -334,7 +339,7 @@ class DominoExecutionOperator(BaseOperator):
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 self._stop(client, job_id, "max_poll_time passed")
-                raise AirflowException(
+                raise DominoJobTimeoutError(
                     f"Domino {self._kind} {job_id} did not finish within max_poll_time="
                     f"{self.max_poll_time:g} s (last status: {last_status}); it was stopped"
                 )
@@ -398,7 +403,9 @@ class DominoExecutionOperator(BaseOperator):
             )
             self._stop(self._get_client(), self._job_id, f"{reason} passed")
             self._push(context, job_status=event.get("execution_status"))
-            raise AirflowException(f"{event.get('message')}; {reason} passed and it was stopped")
+            raise DominoJobTimeoutError(
+                f"{event.get('message')}; {reason} passed and it was stopped"
+            )
         raise AirflowException(str(event.get("message") or f"unexpected trigger event {event!r}"))
 
     def _finish(self, context: Context, job: dict[str, Any]) -> Any:

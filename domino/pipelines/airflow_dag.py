@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from domino.airflow._compat import AIRFLOW_V3, AirflowException, BaseOperator, Context
+from domino.airflow._execution import DominoJobTimeoutError
 from domino.airflow.operators import DominoJobOperator
 from domino.pipelines.engine import (
     StepEngine,
@@ -282,7 +283,7 @@ class PipelineStepOperator(DominoJobOperator):
             raise
         except Exception as exc:  # a failed, stopped or unstartable job (never TaskDeferred)
             message = str(exc)
-            kind = "timeout" if "max_poll_time" in message else "failed"
+            kind = "timeout" if isinstance(exc, DominoJobTimeoutError) else "failed"
             job_status = context["ti"].xcom_pull(task_ids=self.task_id, key="job_status")
             if job_status == "Error":
                 kind = "error"
