@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from domino._schedule import FRACTION, MIN_INTERVAL, interval
 from domino.exceptions import (
     DominoHTTPError,
     InvalidArgumentError,
@@ -38,11 +39,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: shortest gap between the starts of two checks, in seconds (leaves room, within the 0.3 s
-#: promise, for the request itself)
-MIN_INTERVAL = 0.25
-#: the gap as a share of the time waited so far
-FRACTION = 0.1
 #: the first gap (kept under this name for callers of earlier versions)
 INITIAL_DELAY = MIN_INTERVAL
 #: each gap is its nominal length times a factor drawn from [1 - JITTER, 1]
@@ -84,11 +80,6 @@ def check_poll_args(poll_freq: Any, max_poll_time: Any) -> None:
         raise InvalidArgumentError(
             f"max_poll_time={max_poll_time!r} must be a number of seconds (>= 0) or None"
         )
-
-
-def interval(waited: float, poll_freq: float) -> float:
-    """The nominal gap between check starts after ``waited`` seconds (before jitter)."""
-    return min(poll_freq, max(MIN_INTERVAL, FRACTION * waited))
 
 
 def _default_describe(value: Any) -> str:

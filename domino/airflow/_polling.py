@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domino._schedule import MIN_INTERVAL, interval
+
 __all__ = [
     "MIN_INTERVAL",
     "SUCCESS",
@@ -24,12 +26,9 @@ __all__ = [
 SUCCESS = "Succeeded"
 #: statuses after which an execution never changes again
 TERMINAL = frozenset({"Succeeded", "Failed", "Error", "Stopped"})
-MIN_INTERVAL = 0.25
-
-
-def next_interval(waited: float, poll_freq: float) -> float:
-    """Seconds to pause before the next status check, ``waited`` seconds into the wait."""
-    return max(min(MIN_INTERVAL, poll_freq), min(poll_freq, waited / 10.0))
+#: seconds to pause before the next status check, ``waited`` seconds into the wait (the client's
+#: schedule, see domino._schedule)
+next_interval = interval
 
 
 def execution_status(job: Any) -> str | None:

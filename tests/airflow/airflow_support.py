@@ -156,3 +156,13 @@ def run_checks(airflow: Airflow, script: Path, *args: str, env: dict[str, str]) 
     assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
     results: dict[str, str] = json.loads(lines[-1])
     return results
+
+
+def connection_env(domino_server: object) -> dict[str, str]:
+    """The Airflow connection, given only as AIRFLOW_CONN_DOMINO_DEFAULT."""
+    conn = {
+        "conn_type": "domino",
+        "host": domino_server.url,  # type: ignore[attr-defined]
+        "password": domino_server.api_key,  # type: ignore[attr-defined]
+    }
+    return {"AIRFLOW_CONN_DOMINO_DEFAULT": json.dumps(conn)}

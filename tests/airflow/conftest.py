@@ -4,7 +4,6 @@ not given), and the scripts the test DAGs' jobs run."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -16,7 +15,11 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from airflow_support import PYTHON_VARIABLES, Airflow, migrated_airflow  # noqa: E402
+from airflow_support import (  # noqa: E402
+    PYTHON_VARIABLES,
+    Airflow,
+    migrated_airflow,
+)
 
 SCRIPTS = {
     "hello.py": 'import sys\nprint("hello from the Domino job", *sys.argv[1:])\n',
@@ -50,13 +53,3 @@ def job_project(domino_server: object) -> Callable[[], str]:
         return project
 
     return make
-
-
-def connection_env(domino_server: object) -> dict[str, str]:
-    """The Airflow connection, given only as AIRFLOW_CONN_DOMINO_DEFAULT."""
-    conn = {
-        "conn_type": "domino",
-        "host": domino_server.url,  # type: ignore[attr-defined]
-        "password": domino_server.api_key,  # type: ignore[attr-defined]
-    }
-    return {"AIRFLOW_CONN_DOMINO_DEFAULT": json.dumps(conn)}

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from airflow_support import Airflow, DagRun
-from conftest import connection_env
+from airflow_support import Airflow, DagRun, connection_env
 
 OK_TASKS = [
     "job_ok",

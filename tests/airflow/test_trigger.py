@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow_support import Airflow, check_names, run_checks
-from conftest import connection_env
+from airflow_support import Airflow, check_names, connection_env, run_checks
 
 SCRIPT = Path(__file__).with_name("trigger_checks.py")
 
